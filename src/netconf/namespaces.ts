@@ -1,0 +1,20 @@
+// XML namespaces of the NETCONF standards (RFC 6241, 5277, 6022, 6470, 8525, 6243, 8341).
+export const NS = {
+  base: 'urn:ietf:params:xml:ns:netconf:base:1.0',
+  notification: 'urn:ietf:params:xml:ns:netconf:notification:1.0',
+  netmod: 'urn:ietf:params:xml:ns:netmod:notification',
+  monitoring: 'urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring',
+  notifications: 'urn:ietf:params:xml:ns:yang:ietf-netconf-notifications',
+  yangLibrary: 'urn:ietf:params:xml:ns:yang:ietf-yang-library',
+  withDefaults: 'urn:ietf:params:xml:ns:yang:ietf-netconf-with-defaults',
+  nacm: 'urn:ietf:params:xml:ns:yang:ietf-netconf-acm',
+} as const;
+
+// RFC 6241 section 8 capability URNs.
+export const CAPABILITY = {
+  base10: 'urn:ietf:params:netconf:base:1.0',
+  base11: 'urn:ietf:params:netconf:base:1.1',
+  notification: 'urn:ietf:params:netconf:capability:notification:1.0',
+  interleave: 'urn:ietf:params:netconf:capability:interleave:1.0',
+  xpath: 'urn:ietf:params:netconf:capability:xpath:1.0',
+} as const;
