@@ -1,0 +1,235 @@
+// NETCONF session core (RFC 6241 section 8.1 hello exchange, RFC 6242 framing).
+// No I/O: the transport adapter feeds received bytes and is given onWrite.
+import { encodeFrame, FrameDecoder, Framing, FramingError } from './framing';
+import { CAPABILITY, NS } from './namespaces';
+import { parseXml, serialize, XmlElement, XmlParseError, elem } from './xml';
+import { Logger } from '../log';
+
+/** RFC 6470 termination-reason values. */
+export type TerminationReason = 'closed' | 'killed' | 'dropped' | 'timeout' | 'bad-hello' | 'other';
+
+export interface SessionLimits {
+  maxMessageBytes: number;
+  /** received RPCs waiting to be handled before input is paused */
+  maxPendingRpcs: number;
+  /** notifications waiting behind a backpressured transport before the session is ended */
+  maxQueuedNotifications: number;
+  maxXmlDepth: number;
+}
+
+export interface SessionTransport {
+  /** false when the transport is backpressured: call drained() when it may be written again */
+  write(data: Buffer): boolean;
+  /** stop / resume reading from the peer */
+  pause(): void;
+  resume(): void;
+  /** end the transport; the adapter then calls closed() */
+  end(): void;
+}
+
+/** Handles one <rpc> and resolves with the complete serialized <rpc-reply>. */
+export type RpcHandler = (session: NetconfSession, message: Buffer) => Promise<string>;
+
+export interface SessionEvents {
+  /** the hello exchange completed */
+  onEstablished(session: NetconfSession): void;
+  /** the session ended (transport gone or closed by us) */
+  onEnded(session: NetconfSession, reason: TerminationReason, killedBy?: number): void;
+}
+
+type State = 'hello-wait' | 'established' | 'closing' | 'ended';
+
+export class NetconfSession {
+  readonly loginTime = new Date();
+  readonly counters = { inRpcs: 0, inBadRpcs: 0, outRpcErrors: 0, outNotifications: 0 };
+  clientCapabilities: readonly string[] = [];
+  private state: State = 'hello-wait';
+  private readonly decoder: FrameDecoder;
+  private framing: Framing = 'eom';
+  private readonly pending: Buffer[] = [];
+  private processing = false;
+  private paused = false;
+  private backpressured = false;
+  private readonly queued: Buffer[] = [];
+  private queuedNotifications = 0;
+  private endReason: TerminationReason = 'dropped';
+  private killedBy?: number;
+  private waitDrain?: () => void;
+
+  constructor(
+    readonly id: number,
+    readonly username: string,
+    readonly sourceHost: string,
+    private readonly serverCapabilities: readonly string[],
+    private readonly limits: SessionLimits,
+    private readonly transport: SessionTransport,
+    private readonly handleRpc: RpcHandler,
+    private readonly events: SessionEvents,
+    private readonly log: Logger,
+  ) {
+    this.decoder = new FrameDecoder({ maxMessageBytes: limits.maxMessageBytes });
+  }
+
+  get established(): boolean {
+    return this.state === 'established';
+  }
+
+  /** RFC 6241 section 8.1: the server sends its hello as soon as the session opens. */
+  start(): void {
+    const caps = this.serverCapabilities.map((c) => elem(NS.base, 'capability', c));
+    const hello = elem(NS.base, 'hello', [elem(NS.base, 'capabilities', caps), elem(NS.base, 'session-id', this.id)]);
+    this.send(Buffer.from('<?xml version="1.0" encoding="UTF-8"?>' + serialize(hello)));
+  }
+
+  /** Bytes received from the client. */
+  feed(chunk: Buffer): void {
+    if (this.state === 'ended' || this.state === 'closing') return;
+    try {
+      this.decoder.push(chunk);
+      for (let m = this.decoder.next(); m; m = this.decoder.next()) {
+        if (this.state === 'hello-wait') {
+          if (!this.acceptHello(m)) return;
+        } else if (this.state === 'established') {
+          this.pending.push(m);
+        } else return;
+      }
+    } catch (e) {
+      if (!(e instanceof FramingError)) throw e;
+      this.log.warn('framing error, ending session', { session: this.id, reason: e.message });
+      this.finish(this.state === 'hello-wait' ? 'bad-hello' : 'other');
+      return;
+    }
+    if (this.pending.length >= this.limits.maxPendingRpcs && !this.paused) {
+      this.paused = true;
+      this.transport.pause();
+    }
+    void this.processPending();
+  }
+
+  /** The transport may be written again. */
+  drained(): void {
+    this.backpressured = false;
+    while (this.queued.length > 0 && !this.backpressured) {
+      const b = this.queued.shift() as Buffer;
+      this.backpressured = !this.transport.write(b);
+    }
+    if (!this.backpressured) {
+      this.queuedNotifications = 0;
+      const w = this.waitDrain;
+      this.waitDrain = undefined;
+      w?.();
+    }
+  }
+
+  /** The transport is gone. */
+  closed(): void {
+    if (this.state === 'ended') return;
+    this.state = 'ended';
+    this.pending.length = 0;
+    this.queued.length = 0;
+    this.waitDrain?.();
+    this.events.onEnded(this, this.endReason, this.killedBy);
+  }
+
+  /**
+   * Sends a serialized <notification>. While the transport is backpressured,
+   * notifications wait in a bounded queue; past the bound the session is ended
+   * rather than letting memory grow or silently losing events (the client can
+   * reconnect and replay with startTime).
+   */
+  sendNotification(xml: string): void {
+    if (this.state !== 'established') return;
+    if (this.backpressured && ++this.queuedNotifications > this.limits.maxQueuedNotifications) {
+      this.log.warn('notification queue overflow, ending slow subscriber session', { session: this.id, limit: this.limits.maxQueuedNotifications });
+      this.finish('other');
+      return;
+    }
+    this.counters.outNotifications++;
+    this.send(Buffer.from(xml));
+  }
+
+  /** close-session (RFC 6241 section 7.8): the session ends once the current reply is written. */
+  closeAfterReply(): void {
+    if (this.state !== 'established') return;
+    this.endReason = 'closed';
+    this.state = 'closing';
+    this.pending.length = 0;
+  }
+
+  /** Ends the session at once (kill-session, protocol errors, overflow). */
+  finish(reason: TerminationReason, killedBy?: number): void {
+    if (this.state === 'ended') return;
+    if (this.state !== 'closing') this.endReason = reason;
+    this.killedBy = killedBy;
+    this.state = 'closing';
+    this.pending.length = 0;
+    this.transport.end();
+  }
+
+  private acceptHello(message: Buffer): boolean {
+    let hello: XmlElement;
+    try {
+      hello = parseXml(message.toString('utf8'), { maxDepth: this.limits.maxXmlDepth });
+    } catch (e) {
+      if (!(e instanceof XmlParseError)) throw e;
+      return this.badHello(`unparsable hello: ${e.message}`);
+    }
+    if (hello.name !== 'hello' || hello.ns !== NS.base) return this.badHello(`expected <hello>, got <${hello.name}>`);
+    const caps = hello.children.find((c) => c.name === 'capabilities');
+    const list = caps ? caps.children.filter((c) => c.name === 'capability').map((c) => c.text.trim()) : [];
+    // RFC 6241 section 8.1: a client hello with a session-id is an error
+    if (hello.children.some((c) => c.name === 'session-id')) return this.badHello('client hello contains a session-id');
+    const base11 = list.includes(CAPABILITY.base11);
+    if (!base11 && !list.includes(CAPABILITY.base10)) return this.badHello('client hello has no common base capability');
+    this.clientCapabilities = list;
+    this.framing = base11 ? 'chunked' : 'eom';
+    this.decoder.setMode(this.framing);
+    this.state = 'established';
+    this.events.onEstablished(this);
+    return true;
+  }
+
+  private badHello(reason: string): false {
+    this.log.warn('bad hello, ending session', { session: this.id, reason });
+    this.finish('bad-hello');
+    return false;
+  }
+
+  /** Requests are handled one at a time, in order (RFC 6241 section 4.1). */
+  private async processPending(): Promise<void> {
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      while (this.pending.length > 0 && this.state === 'established') {
+        const message = this.pending.shift() as Buffer;
+        const reply = await this.handleRpc(this, message);
+        const state = this.currentState(); // may have changed while the operation ran
+        if (state === 'ended') break;
+        this.send(Buffer.from(reply));
+        if (state === 'closing') {
+          this.transport.end();
+          break;
+        }
+        if (this.backpressured) await new Promise<void>((r) => (this.waitDrain = r));
+        if (this.paused && this.pending.length < this.limits.maxPendingRpcs / 2) {
+          this.paused = false;
+          this.transport.resume();
+        }
+      }
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  private currentState(): State {
+    return this.state;
+  }
+
+  /** Replies go out while the session is closing too (the <ok/> of close-session). */
+  private send(message: Buffer): void {
+    if (this.state === 'ended') return;
+    const frame = encodeFrame(message, this.framing);
+    if (this.backpressured) this.queued.push(frame);
+    else this.backpressured = !this.transport.write(frame);
+  }
+}
