@@ -1,0 +1,35 @@
+// Interop tests need software nobody on this team wrote (DESIGN.md section 4):
+// missing locally, the test is skipped with a clear message; with
+// NCBGP_REQUIRE_INTEROP=1 (as .ci/run sets) it fails instead.
+import { spawnSync } from 'node:child_process';
+
+/** True when `command` (a name looked up on PATH, or a path) can be run. */
+function toolFound(command: string): boolean {
+  const r = spawnSync('/bin/sh', ['-c', 'command -v "$1"', 'sh', command], { stdio: 'ignore' });
+  return r.status === 0;
+}
+
+/** Every test of `suite` and of the suites nested in it. */
+function testsOf(suite: Mocha.Suite): Mocha.Runnable[] {
+  return [...suite.tests, ...suite.suites.flatMap(testsOf)];
+}
+
+/**
+ * Skips the current test (or, from a `before` hook, every test of the suite)
+ * when `command` is not installed, naming the tool and why it is needed in the
+ * skipped test's title; throws instead when NCBGP_REQUIRE_INTEROP=1.
+ */
+export function requireTool(ctx: Mocha.Context, command: string, why?: string): void {
+  if (toolFound(command)) return;
+  const reason = `${command} not found on PATH${why ? ` (${why})` : ''}`;
+  if (process.env.NCBGP_REQUIRE_INTEROP === '1') {
+    throw new Error(`${reason}; NCBGP_REQUIRE_INTEROP=1 requires it`);
+  }
+  // Called from a test or a "before each" hook, one test is skipped; from a
+  // "before all" hook, every test of the suite (mocha names its hooks so).
+  const runnable = ctx.test;
+  const beforeAll = runnable?.title.startsWith('"before all" hook') ?? false;
+  const skipped = beforeAll && runnable?.parent ? testsOf(runnable.parent) : [ctx.currentTest ?? runnable];
+  for (const test of skipped) if (test) test.title += ` [skipped: ${reason}]`;
+  ctx.skip();
+}
