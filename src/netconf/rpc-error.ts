@@ -38,6 +38,8 @@ export interface ErrorInfo {
   okElement?: string;
   errElement?: string;
   noopElement?: string;
+  /** RFC 7950 section 15.6 */
+  missingChoice?: string;
 }
 
 export interface NetconfRpcErrorFields {
@@ -89,6 +91,8 @@ export class NetconfRpcError extends Error {
   }
 }
 
+const YANG_NS = 'urn:ietf:params:xml:ns:yang:1';
+
 function infoElements(info: ErrorInfo | undefined): XmlElement[] {
   if (!info) return [];
   const out: XmlElement[] = [];
@@ -102,5 +106,6 @@ function infoElements(info: ErrorInfo | undefined): XmlElement[] {
   add('ok-element', info.okElement);
   add('err-element', info.errElement);
   add('noop-element', info.noopElement);
+  if (info.missingChoice !== undefined) out.push(elem(YANG_NS, 'missing-choice', info.missingChoice));
   return out;
 }

@@ -1,0 +1,1354 @@
+// YANG modules (RFC 7950) loaded from a directory tree and compiled into one
+// immutable, typed schema tree: modules, data nodes, rpcs, notifications,
+// types (typedef chains resolved), identities, groupings, augments.
+//
+// yang-js 0.24 compiles every module too (imports registered in dependency
+// order); what it rejects is reported in diagnostics(). The schema tree itself
+// is compiled here from the statement tree, because yang-js keeps substatements
+// grouped by keyword (document order lost), merges typedef restrictions into
+// the type statement, builds pattern RegExps without the `u` flag (so `\p{L}`
+// does not work), and refuses valid modules (anydata in a choice, a shorthand
+// case next to `case` statements).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as yangJsModule from 'yang-js';
+
+// ---------------------------------------------------------------------------
+// Statements (RFC 7950 section 6)
+
+export interface Statement {
+  readonly keyword: string; // 'prefix:name' for extension statements
+  readonly arg?: string;
+  readonly children: readonly Statement[];
+  readonly line: number;
+}
+
+export class YangSyntaxError extends Error {}
+
+/** Parses YANG text into its statement tree (RFC 7950 section 6.1, 6.3). */
+export function parseYangStatements(text: string): Statement {
+  let i = 0;
+  let line = 1;
+  let lineStart = 0;
+  const n = text.length;
+  const fail = (msg: string): never => {
+    throw new YangSyntaxError(`line ${line}: ${msg}`);
+  };
+  const newline = (): void => {
+    line++;
+    lineStart = i + 1;
+  };
+  const skip = (): void => {
+    while (i < n) {
+      const c = text[i];
+      if (c === '\n') {
+        newline();
+        i++;
+      } else if (c === ' ' || c === '\t' || c === '\r') {
+        i++;
+      } else if (c === '/' && text[i + 1] === '/') {
+        while (i < n && text[i] !== '\n') i++;
+      } else if (c === '/' && text[i + 1] === '*') {
+        const end = text.indexOf('*/', i + 2);
+        if (end < 0) fail('unterminated comment');
+        for (; i < end; i++) if (text[i] === '\n') newline();
+        i = end + 2;
+      } else {
+        return;
+      }
+    }
+  };
+  const isDelimiter = (k: number): boolean => {
+    const c = text[k];
+    return c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === ';' || c === '{' || c === '}' || c === '"' || c === "'" || (c === '/' && (text[k + 1] === '/' || text[k + 1] === '*'));
+  };
+  const unquoted = (): string => {
+    const start = i;
+    while (i < n && !isDelimiter(i)) i++;
+    if (i === start) fail(`unexpected '${text[i] ?? 'end of input'}'`);
+    return text.slice(start, i);
+  };
+  const column = (k: number): number => {
+    let col = 0;
+    for (let j = lineStart; j < k; j++) col = text[j] === '\t' ? col + 8 - (col % 8) : col + 1;
+    return col;
+  };
+  // Section 6.1.3: continuation lines lose the indentation up to the column
+  // after the opening quote; whitespace before a line break is dropped.
+  const doubleQuoted = (): string => {
+    const indent = column(i) + 1;
+    i++;
+    const start = i;
+    while (i < n && text[i] !== '"') {
+      if (text[i] === '\\') i++;
+      else if (text[i] === '\n') newline();
+      i++;
+    }
+    if (i >= n) fail('unterminated double-quoted string');
+    const raw = text.slice(start, i);
+    i++;
+    const lines = raw.split('\n');
+    const out = lines.map((l, k) => {
+      let s = k < lines.length - 1 ? l.replace(/[ \t\r]+$/, '') : l;
+      if (k > 0) {
+        let col = 0;
+        let j = 0;
+        while (j < s.length && (s[j] === ' ' || s[j] === '\t') && col < indent) {
+          col = s[j] === '\t' ? col + 8 - (col % 8) : col + 1;
+          j++;
+        }
+        s = (col > indent ? ' '.repeat(col - indent) : '') + s.slice(j);
+      }
+      return s;
+    });
+    return out.join('\n').replace(/\\([nt"\\])/g, (_m, e: string) => (e === 'n' ? '\n' : e === 't' ? '\t' : e));
+  };
+  const singleQuoted = (): string => {
+    i++;
+    const start = i;
+    while (i < n && text[i] !== "'") {
+      if (text[i] === '\n') newline();
+      i++;
+    }
+    if (i >= n) fail('unterminated single-quoted string');
+    return text.slice(start, i++);
+  };
+  const argument = (): string => {
+    if (text[i] !== '"' && text[i] !== "'") return unquoted();
+    let s = text[i] === '"' ? doubleQuoted() : singleQuoted();
+    for (;;) {
+      const save = i;
+      const saveLine = line;
+      const saveStart = lineStart;
+      skip();
+      if (text[i] !== '+') {
+        i = save;
+        line = saveLine;
+        lineStart = saveStart;
+        return s;
+      }
+      i++;
+      skip();
+      if (text[i] === '"') s += doubleQuoted();
+      else if (text[i] === "'") s += singleQuoted();
+      else fail("a quoted string must follow '+'");
+    }
+  };
+  const statement = (): Statement => {
+    const at = line;
+    const keyword = unquoted();
+    if (!/^([A-Za-z_][\w.-]*:)?[A-Za-z_][\w.-]*$/.test(keyword)) fail(`bad keyword '${keyword}'`);
+    skip();
+    let arg: string | undefined;
+    if (text[i] !== ';' && text[i] !== '{') {
+      arg = argument();
+      skip();
+    }
+    const children: Statement[] = [];
+    if (text[i] === ';') {
+      i++;
+    } else if (text[i] === '{') {
+      i++;
+      for (;;) {
+        skip();
+        if (i >= n) fail(`'${keyword}' block not closed`);
+        if (text[i] === '}') break;
+        children.push(statement());
+      }
+      i++;
+    } else {
+      fail(`expected ';' or '{' after '${keyword}'`);
+    }
+    return { keyword, arg, children, line: at };
+  };
+  skip();
+  const root = statement();
+  skip();
+  if (i < n) fail('text after the module');
+  return root;
+}
+
+const sub = (s: Statement, keyword: string): Statement | undefined => s.children.find((c) => c.keyword === keyword);
+const subs = (s: Statement, keyword: string): Statement[] => s.children.filter((c) => c.keyword === keyword);
+const subArg = (s: Statement, keyword: string): string | undefined => sub(s, keyword)?.arg;
+
+// ---------------------------------------------------------------------------
+// Public schema tree
+
+export interface ModuleInfo {
+  readonly name: string;
+  readonly revision?: string;
+  readonly namespace: string;
+  readonly prefix: string;
+  readonly yangVersion: '1' | '1.1';
+  readonly features: readonly string[]; // features the module defines
+  readonly imports: readonly { readonly name: string; readonly revision?: string }[];
+  readonly source: string; // exact file text
+  readonly file: string;
+  readonly conformance: 'implement' | 'import'; // RFC 8525 section 3
+}
+
+export interface Identity {
+  readonly module: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly bases: readonly string[]; // 'module:name'
+}
+
+export interface LengthRestriction {
+  readonly intervals: readonly { readonly min: number; readonly max: number }[];
+  readonly errorMessage?: string;
+  readonly errorAppTag?: string;
+}
+/** Integer bounds; decimal64 bounds are scaled by 10^fraction-digits. */
+export interface RangeRestriction {
+  readonly intervals: readonly { readonly min: bigint; readonly max: bigint }[];
+  readonly errorMessage?: string;
+  readonly errorAppTag?: string;
+}
+export interface Pattern {
+  readonly source: string; // the XSD regular expression as written
+  readonly regex: RegExp; // anchored translation
+  readonly invert: boolean; // YANG 1.1 modifier invert-match
+  readonly errorMessage?: string;
+  readonly errorAppTag?: string;
+}
+
+export type IntegerBase = 'int8' | 'int16' | 'int32' | 'int64' | 'uint8' | 'uint16' | 'uint32' | 'uint64';
+
+interface TypeCommon {
+  /** outermost typedef, 'module:name', when the type is a derived one */
+  readonly typedef?: string;
+}
+export type YangType = TypeCommon &
+  (
+    | { readonly base: 'string'; readonly length?: LengthRestriction; readonly patterns: readonly Pattern[] }
+    | { readonly base: 'binary'; readonly length?: LengthRestriction }
+    | { readonly base: IntegerBase; readonly range?: RangeRestriction }
+    | { readonly base: 'decimal64'; readonly fractionDigits: number; readonly range?: RangeRestriction }
+    | { readonly base: 'boolean' }
+    | { readonly base: 'empty' }
+    | { readonly base: 'enumeration'; readonly enums: readonly { readonly name: string; readonly value: number }[] }
+    | { readonly base: 'bits'; readonly bits: readonly { readonly name: string; readonly position: number }[] }
+    | { readonly base: 'identityref'; readonly bases: readonly string[]; readonly identities: readonly Identity[] }
+    | {
+        readonly base: 'leafref';
+        readonly path: string; // as written
+        readonly targetPath: string; // absolute, RFC 7951 section 6.11 style, predicates dropped
+        readonly requireInstance: boolean;
+        readonly target?: YangType; // the referred leaf's type
+      }
+    | { readonly base: 'instance-identifier'; readonly requireInstance: boolean }
+    | { readonly base: 'union'; readonly types: readonly YangType[] }
+  );
+
+interface NodeCommon {
+  readonly name: string;
+  readonly module: string; // module whose namespace the node is in
+  readonly namespace: string;
+  readonly prefix: string; // that module's prefix
+  readonly config: boolean; // RFC 7950 section 7.21.1, inherited; false inside rpc and notification
+  readonly ifFeatures: readonly string[]; // expressions, prefixes replaced by module names
+  readonly description?: string;
+}
+export interface ContainerSchema extends NodeCommon {
+  readonly kind: 'container';
+  readonly presence: boolean;
+  readonly children: readonly DataNodeSchema[];
+}
+export interface ListSchema extends NodeCommon {
+  readonly kind: 'list';
+  readonly keys: readonly string[];
+  readonly orderedBy: 'system' | 'user';
+  readonly minElements: number;
+  readonly maxElements: number; // Infinity for unbounded
+  readonly children: readonly DataNodeSchema[];
+}
+export interface LeafSchema extends NodeCommon {
+  readonly kind: 'leaf';
+  readonly type: YangType;
+  readonly mandatory: boolean;
+  readonly default?: string;
+  readonly units?: string;
+}
+export interface LeafListSchema extends NodeCommon {
+  readonly kind: 'leaf-list';
+  readonly type: YangType;
+  readonly defaults: readonly string[];
+  readonly orderedBy: 'system' | 'user';
+  readonly minElements: number;
+  readonly maxElements: number;
+  readonly units?: string;
+}
+export interface ChoiceSchema extends NodeCommon {
+  readonly kind: 'choice';
+  readonly cases: readonly CaseSchema[];
+  readonly mandatory: boolean;
+  readonly default?: string; // case name
+}
+export interface CaseSchema extends NodeCommon {
+  readonly kind: 'case';
+  readonly children: readonly DataNodeSchema[];
+}
+export interface AnySchema extends NodeCommon {
+  readonly kind: 'anydata' | 'anyxml';
+  readonly mandatory: boolean;
+}
+/** Schema nodes that may stand among a parent's children (choice is not a data node but stands there). */
+export type DataNodeSchema = ContainerSchema | ListSchema | LeafSchema | LeafListSchema | ChoiceSchema | AnySchema;
+export interface OperationBody {
+  readonly children: readonly DataNodeSchema[];
+}
+export interface RpcSchema extends NodeCommon {
+  readonly kind: 'rpc';
+  readonly input: OperationBody;
+  readonly output: OperationBody;
+}
+export interface NotificationSchema extends NodeCommon {
+  readonly kind: 'notification';
+  readonly children: readonly DataNodeSchema[];
+}
+export interface ModuleSchema {
+  readonly kind: 'module';
+  readonly info: ModuleInfo;
+  readonly name: string;
+  readonly namespace: string;
+  readonly prefix: string;
+  readonly children: readonly DataNodeSchema[]; // top-level data nodes, augments of other modules excluded
+  readonly rpcs: readonly RpcSchema[];
+  readonly notifications: readonly NotificationSchema[];
+  readonly identities: readonly Identity[];
+}
+export type SchemaNode = DataNodeSchema | CaseSchema | RpcSchema | NotificationSchema | ModuleSchema;
+
+export interface Diagnostic {
+  readonly file: string;
+  readonly module?: string;
+  readonly source: 'yang-js' | 'ncbgp';
+  readonly message: string;
+}
+
+// ---------------------------------------------------------------------------
+// XSD regular expressions (RFC 7950 section 9.4.5, XML Schema Part 2 Appendix F)
+
+const XSD_NAME_START = 'A-Z_a-z:\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD';
+const XSD_NAME_CHAR = XSD_NAME_START + '\\-.0-9\\u00B7\\u0300-\\u036F\\u203F-\\u2040';
+
+/**
+ * Translates an XSD regex into an anchored JS RegExp: `^` and `$` are plain
+ * characters in XSD, `\d` is any Unicode digit, `\i`/`\c` are XML name
+ * characters, and character-class subtraction `[a-z-[aeiou]]` becomes the
+ * `v` flag's `--`.
+ */
+export function xsdRegex(xsd: string): RegExp {
+  const subtraction = /-\[/.test(xsd.replace(/\\./g, ''));
+  let out = '';
+  const starts: number[] = []; // where each open class's body begins in `out`
+  const cls = (body: string): string => (starts.length ? body : `[${body}]`);
+  for (let k = 0; k < xsd.length; k++) {
+    const c = xsd[k];
+    const depth = starts.length;
+    if (c === '\\') {
+      const e = xsd[++k] ?? '';
+      if (e === 'd') out += '\\p{Nd}';
+      else if (e === 'D') out += '\\P{Nd}';
+      else if (e === 'i') out += cls(XSD_NAME_START);
+      else if (e === 'c') out += cls(XSD_NAME_CHAR);
+      else if (e === 'I' || e === 'C') out += `[^${e === 'I' ? XSD_NAME_START : XSD_NAME_CHAR}]`;
+      else if ((e === 'p' || e === 'P') && xsd[k + 1] === '{') {
+        const end = xsd.indexOf('}', k);
+        const prop = xsd.slice(k + 2, end);
+        k = end;
+        // block escapes (\p{IsBasicLatin}) have no JS form: let any character through
+        out += prop.startsWith('Is') ? cls('\\s\\S') : `\\${e}{${prop}}`;
+      } else if (e === '-' && depth === 0) out += '-';
+      else out += '\\' + e;
+    } else if (c === '[') {
+      if (depth > 0 && out.endsWith('-')) {
+        // [base-[sub]] is [[base]--[sub]] with the v flag
+        const start = starts[depth - 1];
+        out = out.slice(0, start) + '[' + out.slice(start, -1) + ']--';
+      }
+      out += '[';
+      starts.push(out.length);
+    } else if (c === ']') {
+      starts.pop();
+      out += ']';
+    } else if (depth === 0 && (c === '^' || c === '$')) {
+      out += '\\' + c; // XSD has no anchors
+    } else if (depth > 0 && subtraction && '(){}/|'.includes(c)) {
+      out += '\\' + c; // syntax characters inside a `v` class
+    } else {
+      out += c;
+    }
+  }
+  return new RegExp(`^(?:${out})$`, subtraction ? 'v' : 'u');
+}
+
+// ---------------------------------------------------------------------------
+// Compilation
+
+interface Scope {
+  readonly parent?: Scope;
+  readonly typedefs: Map<string, Statement>;
+  readonly groupings: Map<string, Statement>;
+}
+
+interface ModCtx {
+  readonly info: ModuleInfo;
+  readonly stmt: Statement;
+  readonly prefixes: Map<string, string>; // prefix -> module name
+  readonly top: Scope;
+  readonly schema: ModuleSchema;
+}
+
+/** Where a statement is written: its module (for prefixes) and lexical scope. */
+interface Lex {
+  readonly mod: ModCtx;
+  readonly scope: Scope;
+}
+/** Whose namespace compiled nodes take (RFC 7950 section 7.13: the using module's). */
+interface Owner {
+  readonly module: string;
+  readonly namespace: string;
+  readonly prefix: string;
+}
+
+/** A node that has schema children. */
+export type SchemaParent = DataNodeSchema | CaseSchema | RpcSchema | NotificationSchema | ModuleSchema | OperationBody;
+
+const INT_BOUNDS: Record<IntegerBase, [bigint, bigint]> = {
+  int8: [-128n, 127n],
+  int16: [-32768n, 32767n],
+  int32: [-2147483648n, 2147483647n],
+  int64: [-9223372036854775808n, 9223372036854775807n],
+  uint8: [0n, 255n],
+  uint16: [0n, 65535n],
+  uint32: [0n, 4294967295n],
+  uint64: [0n, 18446744073709551615n],
+};
+const BUILTIN = new Set(['binary', 'bits', 'boolean', 'decimal64', 'empty', 'enumeration', 'identityref', 'instance-identifier', 'leafref', 'string', 'union', ...Object.keys(INT_BOUNDS)]);
+const DATA_DEF = new Set(['container', 'leaf', 'leaf-list', 'list', 'choice', 'anydata', 'anyxml', 'uses']);
+
+function scopeOf(stmt: Statement, parent: Scope): Scope {
+  const typedefs = subs(stmt, 'typedef');
+  const groupings = subs(stmt, 'grouping');
+  if (!typedefs.length && !groupings.length) return parent;
+  return {
+    parent,
+    typedefs: new Map(typedefs.map((t) => [t.arg ?? '', t])),
+    groupings: new Map(groupings.map((g) => [g.arg ?? '', g])),
+  };
+}
+
+function splitName(qname: string): [string | undefined, string] {
+  const k = qname.indexOf(':');
+  return k < 0 ? [undefined, qname] : [qname.slice(0, k), qname.slice(k + 1)];
+}
+
+class Compiler {
+  readonly diagnostics: Diagnostic[] = [];
+  readonly mods = new Map<string, ModCtx>(); // by module name
+  /** scope each typedef/grouping statement was defined in */
+  private readonly defScope = new WeakMap<Statement, Lex>();
+  private readonly typedefCache = new Map<Statement, YangType>();
+  private readonly resolving = new Set<Statement>();
+  private readonly parents = new WeakMap<object, SchemaParent>();
+  private readonly identityrefs: { type: YangType & { base: 'identityref' }; bases: string[] }[] = [];
+  private readonly leafrefs: { type: YangType & { base: 'leafref' }; leaf: LeafSchema | LeafListSchema; lex: Lex }[] = [];
+  readonly identities = new Map<string, Identity>(); // 'module:name'
+
+  note(mod: ModCtx, message: string): void {
+    this.diagnostics.push({ file: mod.info.file, module: mod.info.name, source: 'ncbgp', message });
+  }
+
+  registerScopes(stmt: Statement, lex: Lex): void {
+    for (const c of stmt.children) {
+      if (c.keyword === 'typedef' || c.keyword === 'grouping') this.defScope.set(c, lex);
+      if (c.children.length) {
+        const scope = scopeOf(c, lex.scope);
+        this.registerScopes(c, scope === lex.scope ? lex : { mod: lex.mod, scope });
+      }
+    }
+  }
+
+  /** Module a prefix names where `lex` stands. */
+  moduleOfPrefix(lex: Lex, prefix: string | undefined): ModCtx | undefined {
+    if (prefix === undefined) return lex.mod;
+    const name = lex.mod.prefixes.get(prefix);
+    return name === undefined ? undefined : this.mods.get(name);
+  }
+
+  private lookupDef(lex: Lex, qname: string, what: 'typedefs' | 'groupings'): Statement | undefined {
+    const [prefix, name] = splitName(qname);
+    const mod = this.moduleOfPrefix(lex, prefix);
+    if (!mod) return undefined;
+    if (mod === lex.mod) {
+      for (let s: Scope | undefined = lex.scope; s; s = s.parent) {
+        const found = s[what].get(name);
+        if (found) return found;
+      }
+      return undefined;
+    }
+    return mod.top[what].get(name);
+  }
+
+  qualify(lex: Lex, qname: string): string {
+    const [prefix, name] = splitName(qname);
+    const mod = this.moduleOfPrefix(lex, prefix);
+    return `${mod ? mod.info.name : (prefix ?? lex.mod.info.name)}:${name}`;
+  }
+
+  private ifFeatures(stmt: Statement, lex: Lex): string[] {
+    const ops = new Set(['and', 'or', 'not']);
+    return subs(stmt, 'if-feature').map((f) => (f.arg ?? '').replace(/([A-Za-z_][\w.-]*:)?[A-Za-z_][\w.-]*/g, (m) => (ops.has(m) ? m : this.qualify(lex, m))));
+  }
+
+  // -- types (RFC 7950 section 9)
+
+  resolveType(typeStmt: Statement, lex: Lex): YangType {
+    const qname = typeStmt.arg ?? '';
+    let base: YangType;
+    let typedef: string | undefined;
+    if (BUILTIN.has(qname)) {
+      base = this.builtin(qname, typeStmt, lex);
+      if (qname === 'union' || qname === 'enumeration' || qname === 'bits' || qname === 'identityref' || qname === 'leafref' || qname === 'decimal64') return base;
+    } else {
+      const def = this.lookupDef(lex, qname, 'typedefs');
+      if (!def) {
+        this.note(lex.mod, `line ${typeStmt.line}: unknown type '${qname}'`);
+        return { base: 'string', patterns: [] };
+      }
+      base = this.typedefType(def);
+      typedef = this.qualify(lex, qname);
+    }
+    const restricted = this.restrict(base, typeStmt, lex);
+    return typedef && !restricted.typedef ? { ...restricted, typedef } : restricted;
+  }
+
+  private typedefType(def: Statement): YangType {
+    const cached = this.typedefCache.get(def);
+    if (cached) return cached;
+    const lex = this.defScope.get(def);
+    const typeStmt = sub(def, 'type');
+    if (!lex || !typeStmt || this.resolving.has(def)) {
+      if (lex) this.note(lex.mod, `line ${def.line}: typedef '${def.arg}' has no type or refers to itself`);
+      return { base: 'string', patterns: [] };
+    }
+    this.resolving.add(def);
+    const t = this.resolveType(typeStmt, lex);
+    this.resolving.delete(def);
+    const named: YangType = { ...t, typedef: `${lex.mod.info.name}:${def.arg}` };
+    this.typedefCache.set(def, named);
+    return named;
+  }
+
+  private builtin(name: string, s: Statement, lex: Lex): YangType {
+    switch (name) {
+      case 'string':
+        return { base: 'string', patterns: [] };
+      case 'binary':
+        return { base: 'binary' };
+      case 'boolean':
+        return { base: 'boolean' };
+      case 'empty':
+        return { base: 'empty' };
+      case 'decimal64': {
+        const fd = Number(subArg(s, 'fraction-digits') ?? '');
+        if (!(fd >= 1 && fd <= 18)) this.note(lex.mod, `line ${s.line}: decimal64 needs fraction-digits 1..18`);
+        const t: YangType = { base: 'decimal64', fractionDigits: fd >= 1 && fd <= 18 ? fd : 1 };
+        return this.restrict(t, s, lex);
+      }
+      case 'enumeration': {
+        let next = 0;
+        const enums = subs(s, 'enum').map((e) => {
+          const v = subArg(e, 'value');
+          const value = v === undefined ? next : Number(v);
+          next = value + 1;
+          return { name: e.arg ?? '', value };
+        });
+        return { base: 'enumeration', enums };
+      }
+      case 'bits': {
+        let next = 0;
+        const bits = subs(s, 'bit').map((b) => {
+          const p = subArg(b, 'position');
+          const position = p === undefined ? next : Number(p);
+          next = position + 1;
+          return { name: b.arg ?? '', position };
+        });
+        return { base: 'bits', bits };
+      }
+      case 'identityref': {
+        const bases = subs(s, 'base').map((b) => this.qualify(lex, b.arg ?? ''));
+        const t = { base: 'identityref' as const, bases, identities: [] as Identity[] };
+        this.identityrefs.push({ type: t, bases });
+        return t;
+      }
+      case 'leafref': {
+        const p = subArg(s, 'path') ?? '';
+        return { base: 'leafref', path: p, targetPath: '', requireInstance: subArg(s, 'require-instance') !== 'false' };
+      }
+      case 'instance-identifier':
+        return { base: 'instance-identifier', requireInstance: subArg(s, 'require-instance') !== 'false' };
+      case 'union':
+        return { base: 'union', types: subs(s, 'type').map((t) => this.resolveType(t, lex)) };
+      default:
+        return { base: name as IntegerBase };
+    }
+  }
+
+  /** Applies length/pattern/range/enum/bit restrictions of a derived type statement. */
+  private restrict(t: YangType, s: Statement, lex: Lex): YangType {
+    const lengthStmt = sub(s, 'length');
+    const rangeStmt = sub(s, 'range');
+    const patterns = subs(s, 'pattern');
+    const errs = (r: Statement): { errorMessage?: string; errorAppTag?: string } => ({ errorMessage: subArg(r, 'error-message'), errorAppTag: subArg(r, 'error-app-tag') });
+    switch (t.base) {
+      case 'string':
+      case 'binary': {
+        let length = t.length;
+        if (lengthStmt) {
+          const outer = length?.intervals ?? [{ min: 0, max: Infinity }];
+          const intervals = this.intervals(lengthStmt, lex, outer[0].min, outer[outer.length - 1].max, (x) => {
+            const v = Number(x);
+            if (!Number.isInteger(v) || v < 0) throw new Error(x);
+            return v;
+          });
+          length = { intervals, ...errs(lengthStmt) };
+        }
+        if (t.base === 'binary') return { ...t, length };
+        const compiled = patterns.map((p) => this.pattern(p, lex)).filter((p): p is Pattern => p !== undefined);
+        return { ...t, length, patterns: [...t.patterns, ...compiled] };
+      }
+      case 'decimal64': {
+        if (!rangeStmt) return t;
+        const outer = t.range?.intervals ?? [{ min: INT_BOUNDS.int64[0], max: INT_BOUNDS.int64[1] }];
+        const intervals = this.intervals(rangeStmt, lex, outer[0].min, outer[outer.length - 1].max, (x) => {
+          const v = decimalToScaled(x, t.fractionDigits);
+          if (v === undefined) throw new Error(x);
+          return v;
+        });
+        return { ...t, range: { intervals, ...errs(rangeStmt) } };
+      }
+      case 'int8':
+      case 'int16':
+      case 'int32':
+      case 'int64':
+      case 'uint8':
+      case 'uint16':
+      case 'uint32':
+      case 'uint64': {
+        if (!rangeStmt) return t;
+        const outer = t.range?.intervals ?? [{ min: INT_BOUNDS[t.base][0], max: INT_BOUNDS[t.base][1] }];
+        const intervals = this.intervals(rangeStmt, lex, outer[0].min, outer[outer.length - 1].max, (x) => BigInt(x));
+        return { ...t, range: { intervals, ...errs(rangeStmt) } };
+      }
+      case 'enumeration': {
+        const own = subs(s, 'enum');
+        if (!own.length) return t;
+        const names = new Set(own.map((e) => e.arg));
+        return { ...t, enums: t.enums.filter((e) => names.has(e.name)) };
+      }
+      case 'bits': {
+        const own = subs(s, 'bit');
+        if (!own.length) return t;
+        const names = new Set(own.map((b) => b.arg));
+        return { ...t, bits: t.bits.filter((b) => names.has(b.name)) };
+      }
+      default:
+        return t;
+    }
+  }
+
+  private intervals<T extends number | bigint>(r: Statement, lex: Lex, min: T, max: T, parse: (x: string) => T): { min: T; max: T }[] {
+    const bound = (x: string): T => (x === 'min' ? min : x === 'max' ? max : parse(x));
+    try {
+      return (r.arg ?? '').split('|').map((part) => {
+        const [lo, hi] = part.split('..').map((x) => x.trim());
+        return { min: bound(lo), max: bound(hi ?? lo) };
+      });
+    } catch {
+      this.note(lex.mod, `line ${r.line}: bad ${r.keyword} '${r.arg}'`);
+      return [{ min, max }];
+    }
+  }
+
+  private pattern(p: Statement, lex: Lex): Pattern | undefined {
+    const source = p.arg ?? '';
+    try {
+      return {
+        source,
+        regex: xsdRegex(source),
+        invert: subArg(p, 'modifier') === 'invert-match',
+        errorMessage: subArg(p, 'error-message'),
+        errorAppTag: subArg(p, 'error-app-tag'),
+      };
+    } catch (e) {
+      this.note(lex.mod, `line ${p.line}: pattern '${source}' not usable: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+
+  // -- data definitions (RFC 7950 section 7)
+
+  common(s: Statement, lex: Lex, owner: Owner, config: boolean): NodeCommon {
+    const c = subArg(s, 'config');
+    return {
+      name: s.arg ?? '',
+      module: owner.module,
+      namespace: owner.namespace,
+      prefix: owner.prefix,
+      config: c === undefined ? config : config && c === 'true',
+      ifFeatures: this.ifFeatures(s, lex),
+      description: subArg(s, 'description'),
+    };
+  }
+
+  dataDefs(stmts: readonly Statement[], lex: Lex, owner: Owner, config: boolean, parent: SchemaParent): DataNodeSchema[] {
+    const out: DataNodeSchema[] = [];
+    for (const s of stmts) {
+      if (s.keyword === 'uses') out.push(...this.uses(s, lex, owner, config, parent));
+      else if (DATA_DEF.has(s.keyword)) out.push(this.dataDef(s, lex, owner, config, parent));
+      else if ((s.keyword === 'action' || s.keyword === 'notification') && !('kind' in parent && parent.kind === 'module')) this.note(lex.mod, `line ${s.line}: nested ${s.keyword} '${s.arg}' is not supported`);
+    }
+    return out;
+  }
+
+  private dataDef(s: Statement, outerLex: Lex, owner: Owner, config: boolean, parent: SchemaParent): DataNodeSchema {
+    const scope = scopeOf(s, outerLex.scope);
+    const lex = scope === outerLex.scope ? outerLex : { mod: outerLex.mod, scope };
+    const common = this.common(s, lex, owner, config);
+    const minMax = (): { minElements: number; maxElements: number } => {
+      const max = subArg(s, 'max-elements');
+      return { minElements: Number(subArg(s, 'min-elements') ?? 0), maxElements: max === undefined || max === 'unbounded' ? Infinity : Number(max) };
+    };
+    let node: DataNodeSchema;
+    switch (s.keyword) {
+      case 'container': {
+        const children: DataNodeSchema[] = [];
+        node = { kind: 'container', ...common, presence: sub(s, 'presence') !== undefined, children };
+        children.push(...this.dataDefs(s.children, lex, owner, common.config, node));
+        break;
+      }
+      case 'list': {
+        const children: DataNodeSchema[] = [];
+        const keys = (subArg(s, 'key') ?? '').split(/\s+/).filter(Boolean).map((k) => splitName(k)[1]);
+        node = { kind: 'list', ...common, keys, orderedBy: subArg(s, 'ordered-by') === 'user' ? 'user' : 'system', ...minMax(), children };
+        children.push(...this.dataDefs(s.children, lex, owner, common.config, node));
+        break;
+      }
+      case 'leaf': {
+        const typeStmt = sub(s, 'type');
+        const type = this.ownLeafrefs(typeStmt ? this.resolveType(typeStmt, lex) : this.missingType(s, lex));
+        const leaf: LeafSchema = { kind: 'leaf', ...common, type, mandatory: subArg(s, 'mandatory') === 'true', default: subArg(s, 'default') ?? (typeStmt ? this.typedefDefault(typeStmt, lex) : undefined), units: subArg(s, 'units') };
+        this.noteLeafref(type, leaf, lex);
+        node = leaf;
+        break;
+      }
+      case 'leaf-list': {
+        const typeStmt = sub(s, 'type');
+        const type = this.ownLeafrefs(typeStmt ? this.resolveType(typeStmt, lex) : this.missingType(s, lex));
+        const own = subs(s, 'default').map((d) => d.arg ?? '');
+        const inherited = typeStmt ? this.typedefDefault(typeStmt, lex) : undefined;
+        const leafList: LeafListSchema = { kind: 'leaf-list', ...common, type, defaults: own.length ? own : inherited !== undefined ? [inherited] : [], orderedBy: subArg(s, 'ordered-by') === 'user' ? 'user' : 'system', ...minMax(), units: subArg(s, 'units') };
+        this.noteLeafref(type, leafList, lex);
+        node = leafList;
+        break;
+      }
+      case 'choice': {
+        const cases: CaseSchema[] = [];
+        node = { kind: 'choice', ...common, cases, mandatory: subArg(s, 'mandatory') === 'true', default: subArg(s, 'default') };
+        for (const c of s.children) {
+          if (c.keyword === 'case') cases.push(this.caseNode(c, lex, owner, common.config, node));
+          else if (DATA_DEF.has(c.keyword) && c.keyword !== 'uses') cases.push(this.shorthandCase(c, lex, owner, common.config, node));
+        }
+        break;
+      }
+      default:
+        node = { kind: s.keyword === 'anydata' ? 'anydata' : 'anyxml', ...common, mandatory: subArg(s, 'mandatory') === 'true' };
+    }
+    this.parents.set(node, parent);
+    return node;
+  }
+
+  private missingType(s: Statement, lex: Lex): YangType {
+    this.note(lex.mod, `line ${s.line}: ${s.keyword} '${s.arg}' has no type`);
+    return { base: 'string', patterns: [] };
+  }
+
+  /** A typedef's default applies to leaves of that type (RFC 7950 section 7.3.4). */
+  private typedefDefault(typeStmt: Statement, lex: Lex): string | undefined {
+    for (let ts: Statement | undefined = typeStmt, l: Lex | undefined = lex; ts && l; ) {
+      if (BUILTIN.has(ts.arg ?? '')) return undefined;
+      const def = this.lookupDef(l, ts.arg ?? '', 'typedefs');
+      if (!def) return undefined;
+      const d = subArg(def, 'default');
+      if (d !== undefined) return d;
+      ts = sub(def, 'type');
+      l = this.defScope.get(def);
+    }
+    return undefined;
+  }
+
+  /** Leafref types are resolved per leaf (relative paths differ): give each leaf its own copy. */
+  private ownLeafrefs(t: YangType): YangType {
+    if (t.base === 'leafref') return { ...t };
+    if (t.base === 'union' && t.types.some((m) => m.base === 'leafref' || m.base === 'union')) return { ...t, types: t.types.map((m) => this.ownLeafrefs(m)) };
+    return t;
+  }
+
+  private noteLeafref(type: YangType, leaf: LeafSchema | LeafListSchema, lex: Lex): void {
+    if (type.base === 'leafref') this.leafrefs.push({ type, leaf, lex });
+    else if (type.base === 'union') for (const t of type.types) this.noteLeafref(t, leaf, lex);
+  }
+
+  caseNode(s: Statement, outerLex: Lex, owner: Owner, config: boolean, parent: SchemaParent): CaseSchema {
+    const scope = scopeOf(s, outerLex.scope);
+    const lex = scope === outerLex.scope ? outerLex : { mod: outerLex.mod, scope };
+    const children: DataNodeSchema[] = [];
+    const node: CaseSchema = { kind: 'case', ...this.common(s, lex, owner, config), children };
+    this.parents.set(node, parent);
+    children.push(...this.dataDefs(s.children, lex, owner, node.config, node));
+    return node;
+  }
+
+  shorthandCase(s: Statement, lex: Lex, owner: Owner, config: boolean, parent: SchemaParent): CaseSchema {
+    const children: DataNodeSchema[] = [];
+    const node: CaseSchema = { kind: 'case', name: s.arg ?? '', module: owner.module, namespace: owner.namespace, prefix: owner.prefix, config, ifFeatures: [], children };
+    this.parents.set(node, parent);
+    children.push(this.dataDef(s, lex, owner, config, node));
+    return node;
+  }
+
+  /** RFC 7950 section 7.13: the grouping's nodes, in the using module's namespace, refined and augmented. */
+  private uses(s: Statement, lex: Lex, owner: Owner, config: boolean, parent: SchemaParent): DataNodeSchema[] {
+    const def = this.lookupDef(lex, s.arg ?? '', 'groupings');
+    const defLex = def && this.defScope.get(def);
+    if (!def || !defLex) {
+      this.note(lex.mod, `line ${s.line}: unknown grouping '${s.arg}'`);
+      return [];
+    }
+    if (this.resolving.has(def)) {
+      this.note(lex.mod, `line ${s.line}: grouping '${s.arg}' uses itself`);
+      return [];
+    }
+    this.resolving.add(def);
+    const scope = scopeOf(def, defLex.scope);
+    const nodes = this.dataDefs(def.children, { mod: defLex.mod, scope }, owner, config, parent);
+    this.resolving.delete(def);
+    const features = this.ifFeatures(s, lex);
+    if (features.length) for (const n of nodes) Object.assign(n, { ifFeatures: [...n.ifFeatures, ...features] });
+    const holder = { children: nodes };
+    for (const r of subs(s, 'refine')) {
+      const target = this.descend(holder, r.arg ?? '', lex);
+      if (!target) {
+        this.note(lex.mod, `line ${r.line}: refine target '${r.arg}' not found`);
+        continue;
+      }
+      this.refine(target, r, lex);
+    }
+    for (const a of subs(s, 'augment')) this.augmentInto(this.descend(holder, a.arg ?? '', lex), a, lex, owner);
+    return nodes;
+  }
+
+  private refine(target: object, r: Statement, lex: Lex): void {
+    const set: Record<string, unknown> = {};
+    for (const c of r.children) {
+      switch (c.keyword) {
+        case 'mandatory':
+          set.mandatory = c.arg === 'true';
+          break;
+        case 'presence':
+          set.presence = true;
+          break;
+        case 'description':
+          set.description = c.arg;
+          break;
+        case 'min-elements':
+          set.minElements = Number(c.arg);
+          break;
+        case 'max-elements':
+          set.maxElements = c.arg === 'unbounded' ? Infinity : Number(c.arg);
+          break;
+        case 'if-feature':
+          set.ifFeatures = [...((target as NodeCommon).ifFeatures ?? []), ...this.ifFeatures(r, lex)];
+          break;
+        case 'config':
+          if (c.arg === 'false') setConfigFalse(target as DataNodeSchema);
+          break;
+      }
+    }
+    const defaults = subs(r, 'default').map((d) => d.arg ?? '');
+    if (defaults.length) {
+      const kind = (target as DataNodeSchema).kind;
+      if (kind === 'leaf-list') set.defaults = defaults;
+      else set.default = defaults[0];
+    }
+    Object.assign(target, set);
+  }
+
+  /** Follows a schema node identifier (RFC 7950 section 6.5) from `start`. */
+  descend(start: SchemaParent | { children: DataNodeSchema[] } | undefined, id: string, lex: Lex): SchemaParent | undefined {
+    let node: SchemaParent | { children: DataNodeSchema[] } | undefined = start;
+    for (const step of id.split('/').filter(Boolean)) {
+      if (!node) return undefined;
+      const [prefix, name] = splitName(step.trim());
+      const mod = this.moduleOfPrefix(lex, prefix);
+      if (!mod) return undefined;
+      node = childByName(node, name, mod.info.namespace);
+    }
+    return node as SchemaParent | undefined;
+  }
+
+  /** Adds an augment's nodes (RFC 7950 section 7.17) to its target. */
+  augmentInto(target: SchemaParent | undefined, a: Statement, outerLex: Lex, owner: Owner): void {
+    if (!target) {
+      this.note(outerLex.mod, `line ${a.line}: augment target '${a.arg}' not found`);
+      return;
+    }
+    const scope = scopeOf(a, outerLex.scope);
+    const lex = scope === outerLex.scope ? outerLex : { mod: outerLex.mod, scope };
+    const features = this.ifFeatures(a, lex);
+    const config = 'config' in target ? target.config : false;
+    const added: (DataNodeSchema | CaseSchema)[] = [];
+    if ('kind' in target && target.kind === 'choice') {
+      const cases = target.cases as CaseSchema[];
+      for (const c of a.children) {
+        if (c.keyword === 'case') added.push(this.caseNode(c, lex, owner, config, target));
+        else if (DATA_DEF.has(c.keyword) && c.keyword !== 'uses') added.push(this.shorthandCase(c, lex, owner, config, target));
+      }
+      cases.push(...(added as CaseSchema[]));
+    } else if ('children' in target && (!('kind' in target) || target.kind !== 'module')) {
+      const nodes = this.dataDefs(a.children, lex, owner, config, target);
+      (target.children as DataNodeSchema[]).push(...nodes);
+      added.push(...nodes);
+    } else {
+      this.note(outerLex.mod, `line ${a.line}: cannot augment '${a.arg}'`);
+      return;
+    }
+    if (features.length) for (const n of added) Object.assign(n, { ifFeatures: [...n.ifFeatures, ...features] });
+  }
+
+  // -- after every module is compiled
+
+  finishIdentities(): void {
+    const derives = (id: Identity, base: string, seen = new Set<string>()): boolean =>
+      id.bases.some((b) => {
+        if (b === base) return true;
+        if (seen.has(b)) return false;
+        seen.add(b);
+        const parent = this.identities.get(b);
+        return parent !== undefined && derives(parent, base, seen);
+      });
+    for (const { type, bases } of this.identityrefs) {
+      const all = [...this.identities.values()].filter((id) => bases.every((b) => derives(id, b)));
+      (type.identities as Identity[]).push(...all);
+    }
+  }
+
+  finishLeafrefs(): void {
+    const pending = new Set(this.leafrefs);
+    // a leafref may point at another leafref: resolve in passes
+    for (let pass = 0; pass < 8 && pending.size; pass++) {
+      for (const ref of pending) {
+        const found = this.leafrefTarget(ref.type.path, ref.leaf, ref.lex);
+        if (!found) continue;
+        const t = found.leaf.type;
+        if (t.base === 'leafref' && !t.target) continue;
+        Object.assign(ref.type, { target: t.base === 'leafref' ? t.target : t, targetPath: found.path });
+        pending.delete(ref);
+      }
+    }
+    for (const ref of pending) this.note(ref.lex.mod, `leafref path '${ref.type.path}' of '${ref.leaf.name}' does not lead to a leaf`);
+  }
+
+  private leafrefTarget(p: string, leaf: LeafSchema | LeafListSchema, lex: Lex): { leaf: LeafSchema | LeafListSchema; path: string } | undefined {
+    const steps = stripPredicates(p).split('/');
+    let node: SchemaParent | undefined;
+    let i = 0;
+    if (steps[0] === '') {
+      i = 1;
+    } else {
+      node = leaf;
+    }
+    for (; i < steps.length; i++) {
+      const step = steps[i].trim();
+      if (step === '' || step === '.') continue;
+      if (step === '..') {
+        if (!node) return undefined;
+        node = this.dataParent(node);
+        continue;
+      }
+      const [prefix, name] = splitName(step);
+      // unprefixed names take the namespace of the leaf (RFC 7950 section 6.4.1)
+      const ns = prefix === undefined ? leaf.namespace : this.moduleOfPrefix(lex, prefix)?.info.namespace;
+      if (ns === undefined) return undefined;
+      node = node ? dataChild(node, name, ns) : this.topNode(name, ns);
+      if (!node) return undefined;
+    }
+    if (!node || !('kind' in node) || (node.kind !== 'leaf' && node.kind !== 'leaf-list')) return undefined;
+    return { leaf: node, path: this.dataPath(node) };
+  }
+
+  /** RFC 7951 section 6.11 style path: module name where it changes, no predicates. */
+  private dataPath(node: DataNodeSchema): string {
+    const chain: DataNodeSchema[] = [];
+    for (let n: SchemaParent | undefined = node; n && 'kind' in n && n.kind !== 'module' && n.kind !== 'rpc' && n.kind !== 'notification'; n = this.dataParent(n)) {
+      if (n.kind !== 'choice' && n.kind !== 'case') chain.unshift(n);
+    }
+    let out = '';
+    let mod = '';
+    for (const n of chain) {
+      out += '/' + (n.module !== mod ? `${n.module}:` : '') + n.name;
+      mod = n.module;
+    }
+    return out;
+  }
+
+  private dataParent(node: SchemaParent): SchemaParent | undefined {
+    let p = this.parents.get(node);
+    while (p && 'kind' in p && (p.kind === 'choice' || p.kind === 'case')) p = this.parents.get(p);
+    return p;
+  }
+
+  private topNode(name: string, ns: string): SchemaParent | undefined {
+    for (const m of this.mods.values()) {
+      if (m.info.namespace !== ns) continue;
+      const found = dataChild(m.schema, name, ns) ?? m.schema.rpcs.find((r) => r.name === name)?.input;
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  setParent(child: object, parent: SchemaParent): void {
+    this.parents.set(child, parent);
+  }
+}
+
+function setConfigFalse(node: DataNodeSchema | CaseSchema): void {
+  Object.assign(node, { config: false });
+  if (node.kind === 'choice') node.cases.forEach(setConfigFalse);
+  else if ('children' in node) node.children.forEach(setConfigFalse);
+}
+
+function stripPredicates(p: string): string {
+  let out = '';
+  let depth = 0;
+  for (const c of p) {
+    if (c === '[') depth++;
+    else if (c === ']') depth--;
+    else if (depth === 0 && c !== ' ' && c !== '\n' && c !== '\t') out += c;
+  }
+  return out;
+}
+
+/** A child in a schema node identifier: choices and cases are steps of their own. */
+function childByName(node: SchemaParent | { children: DataNodeSchema[] }, name: string, ns: string): SchemaParent | undefined {
+  if ('kind' in node && node.kind === 'rpc') return name === 'input' ? node.input : name === 'output' ? node.output : undefined;
+  if ('kind' in node && node.kind === 'choice') return node.cases.find((c) => c.name === name && c.namespace === ns);
+  if ('children' in node) return node.children.find((c) => c.name === name && c.namespace === ns);
+  return undefined;
+}
+
+/** A data child, looking through choices and cases. */
+export function dataChild(node: SchemaParent, name: string, ns: string): DataNodeSchema | undefined {
+  const list: readonly DataNodeSchema[] | undefined = 'kind' in node && node.kind === 'rpc' ? node.input.children : 'children' in node ? node.children : undefined;
+  if (!list) return undefined;
+  for (const c of list) {
+    if (c.kind === 'choice') {
+      for (const k of c.cases) {
+        const found = dataChild(k, name, ns);
+        if (found) return found;
+      }
+    } else if (c.name === name && c.namespace === ns) {
+      return c;
+    }
+  }
+  return undefined;
+}
+
+/** Data children of a node, choices and cases looked through. */
+export function dataChildren(node: DataNodeSchema | CaseSchema | OperationBody): DataNodeSchema[] {
+  if (!('children' in node)) return [];
+  return node.children.flatMap((c) => (c.kind === 'choice' ? c.cases.flatMap(dataChildren) : [c]));
+}
+
+function decimalToScaled(x: string, fd: number): bigint | undefined {
+  const m = /^([-+]?)(\d+)(?:\.(\d+))?$/.exec(x.trim());
+  if (!m || (m[3]?.length ?? 0) > fd) return undefined;
+  const v = BigInt(m[2] + (m[3] ?? '').padEnd(fd, '0'));
+  return m[1] === '-' ? -v : v;
+}
+
+function deepFreeze(o: unknown, seen = new Set<unknown>()): void {
+  if (o === null || typeof o !== 'object' || seen.has(o) || o instanceof RegExp) return;
+  seen.add(o);
+  for (const v of Object.values(o)) deepFreeze(v, seen);
+  Object.freeze(o);
+}
+
+// ---------------------------------------------------------------------------
+// yang-js
+
+interface YangJsApi {
+  parse(text: string): unknown;
+  use(module: unknown): unknown;
+  clear(): void;
+}
+// parse/use/clear are static (non-enumerable) members of the exported class:
+// reach the module object itself, not a namespace copy of its own keys.
+const yangJsApi = (yangJsModule as unknown as { default: YangJsApi }).default;
+
+/** Compiles each module with yang-js, dependencies first; returns the failures. */
+function yangJsCheck(order: readonly ModuleInfo[]): Map<string, string> {
+  const failed = new Map<string, string>();
+  yangJsApi.clear();
+  try {
+    for (const info of order) {
+      try {
+        yangJsApi.use(yangJsApi.parse(info.source));
+      } catch (e) {
+        failed.set(info.name, (e as Error).message.split('\n')[0]);
+      }
+    }
+  } finally {
+    yangJsApi.clear();
+  }
+  return failed;
+}
+
+// ---------------------------------------------------------------------------
+// Registry
+
+export const DEFAULT_YANG_DIR = path.resolve(__dirname, '../../yang');
+
+function yangFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...yangFiles(full));
+    else if (e.isFile() && e.name.endsWith('.yang')) out.push(full);
+  }
+  return out;
+}
+
+function moduleInfo(stmt: Statement, source: string, file: string, conformance: ModuleInfo['conformance']): ModuleInfo {
+  const revisions = subs(stmt, 'revision')
+    .map((r) => r.arg ?? '')
+    .sort();
+  return {
+    name: stmt.arg ?? '',
+    revision: revisions[revisions.length - 1],
+    namespace: subArg(stmt, 'namespace') ?? '',
+    prefix: subArg(stmt, 'prefix') ?? '',
+    yangVersion: subArg(stmt, 'yang-version') === '1.1' ? '1.1' : '1',
+    features: subs(stmt, 'feature').map((f) => f.arg ?? ''),
+    imports: subs(stmt, 'import').map((i) => ({ name: i.arg ?? '', revision: subArg(i, 'revision-date') })),
+    source,
+    file,
+    conformance,
+  };
+}
+
+/** RFC 8525 section 3: modules whose nodes, operations, augments, deviations or identities the server implements. */
+function conformanceOf(stmt: Statement): ModuleInfo['conformance'] {
+  const implementing = new Set([...DATA_DEF, 'rpc', 'notification', 'augment', 'deviation', 'identity']);
+  return stmt.children.some((c) => implementing.has(c.keyword)) ? 'implement' : 'import';
+}
+
+export class SchemaRegistry {
+  private readonly byName = new Map<string, ModuleSchema[]>();
+  private readonly byNs = new Map<string, ModuleSchema>();
+  private readonly rpcs = new Map<string, RpcSchema>();
+  private readonly notifs = new Map<string, NotificationSchema>();
+  private readonly tops = new Map<string, DataNodeSchema>();
+  private readonly topList: DataNodeSchema[] = [];
+  private readonly identityMap: ReadonlyMap<string, Identity>;
+
+  private constructor(
+    private readonly schemas: readonly ModuleSchema[],
+    identities: Map<string, Identity>,
+    private readonly diags: readonly Diagnostic[],
+  ) {
+    this.identityMap = identities;
+    for (const m of schemas) {
+      const list = this.byName.get(m.name) ?? [];
+      list.push(m);
+      list.sort((a, b) => (b.info.revision ?? '').localeCompare(a.info.revision ?? ''));
+      this.byName.set(m.name, list);
+      if (!this.byNs.has(m.namespace) || m.info.conformance === 'implement') this.byNs.set(m.namespace, m);
+      for (const r of m.rpcs) this.rpcs.set(`${m.namespace} ${r.name}`, r);
+      for (const n of m.notifications) this.notifs.set(`${m.namespace} ${n.name}`, n);
+      for (const t of m.children) {
+        const add = (d: DataNodeSchema): void => {
+          if (d.kind === 'choice') d.cases.forEach((c) => c.children.forEach(add));
+          else {
+            this.tops.set(`${d.namespace} ${d.name}`, d);
+            this.topList.push(d);
+          }
+        };
+        add(t);
+      }
+    }
+  }
+
+  /** Loads every `.yang` file under `dir` (recursively). */
+  static load(dir: string = DEFAULT_YANG_DIR): SchemaRegistry {
+    const diags: Diagnostic[] = [];
+    const parsed: { stmt: Statement; info: ModuleInfo }[] = [];
+    for (const file of yangFiles(dir)) {
+      const source = fs.readFileSync(file, 'utf8');
+      let stmt: Statement;
+      try {
+        stmt = parseYangStatements(source);
+      } catch (e) {
+        diags.push({ file, source: 'ncbgp', message: (e as Error).message });
+        continue;
+      }
+      if (stmt.keyword !== 'module') {
+        diags.push({ file, module: stmt.arg, source: 'ncbgp', message: `${stmt.keyword} is not supported (only modules)` });
+        continue;
+      }
+      parsed.push({ stmt, info: moduleInfo(stmt, source, file, conformanceOf(stmt)) });
+    }
+    // dependency order: imports first
+    const order: { stmt: Statement; info: ModuleInfo }[] = [];
+    const state = new Map<string, 'visiting' | 'done'>();
+    const byName = new Map(parsed.map((p) => [p.info.name, p]));
+    const visit = (p: { stmt: Statement; info: ModuleInfo }): void => {
+      if (state.get(p.info.name)) return;
+      state.set(p.info.name, 'visiting');
+      for (const imp of p.info.imports) {
+        const dep = byName.get(imp.name);
+        if (!dep) diags.push({ file: p.info.file, module: p.info.name, source: 'ncbgp', message: `imported module '${imp.name}' not found` });
+        else if (state.get(imp.name) !== 'visiting') visit(dep);
+      }
+      state.set(p.info.name, 'done');
+      order.push(p);
+    };
+    parsed.forEach(visit);
+
+    for (const [name, message] of yangJsCheck(order.map((p) => p.info))) {
+      const info = byName.get(name)?.info;
+      diags.push({ file: info?.file ?? '', module: name, source: 'yang-js', message });
+    }
+
+    const compiler = new Compiler();
+    for (const p of order) {
+      const schema: ModuleSchema = { kind: 'module', info: p.info, name: p.info.name, namespace: p.info.namespace, prefix: p.info.prefix, children: [], rpcs: [], notifications: [], identities: [] };
+      const prefixes = new Map<string, string>([[p.info.prefix, p.info.name]]);
+      for (const imp of subs(p.stmt, 'import')) prefixes.set(subArg(imp, 'prefix') ?? '', imp.arg ?? '');
+      const top = scopeOf(p.stmt, { typedefs: new Map(), groupings: new Map() });
+      const ctx: ModCtx = { info: p.info, stmt: p.stmt, prefixes, top, schema };
+      compiler.mods.set(p.info.name, ctx);
+      compiler.registerScopes(p.stmt, { mod: ctx, scope: top });
+      for (const id of subs(p.stmt, 'identity')) {
+        const identity: Identity = { module: p.info.name, namespace: p.info.namespace, name: id.arg ?? '', bases: subs(id, 'base').map((b) => compiler.qualify({ mod: ctx, scope: top }, b.arg ?? '')) };
+        compiler.identities.set(`${identity.module}:${identity.name}`, identity);
+        (schema.identities as Identity[]).push(identity);
+      }
+    }
+    for (const p of order) {
+      const ctx = compiler.mods.get(p.info.name);
+      if (!ctx) continue;
+      const lex: Lex = { mod: ctx, scope: ctx.top };
+      const owner: Owner = { module: p.info.name, namespace: p.info.namespace, prefix: p.info.prefix };
+      (ctx.schema.children as DataNodeSchema[]).push(...compiler.dataDefs(p.stmt.children, lex, owner, true, ctx.schema));
+      for (const r of subs(p.stmt, 'rpc')) (ctx.schema.rpcs as RpcSchema[]).push(compileRpc(compiler, r, lex, owner));
+      for (const n of subs(p.stmt, 'notification')) {
+        const scope = scopeOf(n, ctx.top);
+        const nl: Lex = { mod: ctx, scope };
+        const children: DataNodeSchema[] = [];
+        const node: NotificationSchema = { kind: 'notification', ...compiler.common(n, nl, owner, false), children };
+        children.push(...compiler.dataDefs(n.children, nl, owner, false, node));
+        (ctx.schema.notifications as NotificationSchema[]).push(node);
+      }
+      if (subs(p.stmt, 'deviation').length) compiler.note(ctx, 'deviations are not applied');
+    }
+    for (const p of order) {
+      const ctx = compiler.mods.get(p.info.name);
+      if (!ctx) continue;
+      const lex: Lex = { mod: ctx, scope: ctx.top };
+      const owner: Owner = { module: p.info.name, namespace: p.info.namespace, prefix: p.info.prefix };
+      for (const a of subs(p.stmt, 'augment')) {
+        const [first, ...rest] = (a.arg ?? '').split('/').filter(Boolean);
+        const [prefix, name] = splitName(first ?? '');
+        const target = compiler.moduleOfPrefix(lex, prefix);
+        const top = target && (target.schema.children.find((c) => c.name === name) ?? target.schema.rpcs.find((r) => r.name === name) ?? target.schema.notifications.find((nn) => nn.name === name));
+        compiler.augmentInto(top ? compiler.descend(top, rest.join('/'), lex) : undefined, a, lex, owner);
+      }
+    }
+    compiler.finishIdentities();
+    compiler.finishLeafrefs();
+    const schemas = order.map((p) => compiler.mods.get(p.info.name)?.schema).filter((s): s is ModuleSchema => s !== undefined);
+    deepFreeze(schemas);
+    return new SchemaRegistry(schemas, compiler.identities, [...diags, ...compiler.diagnostics]);
+  }
+
+  modules(): readonly ModuleInfo[] {
+    return this.schemas.map((s) => s.info);
+  }
+  module(name: string, revision?: string): ModuleInfo | undefined {
+    return this.moduleSchema(name, revision)?.info;
+  }
+  /** The newest revision unless one is asked for. */
+  moduleSchema(name: string, revision?: string): ModuleSchema | undefined {
+    const list = this.byName.get(name);
+    return revision === undefined ? list?.[0] : list?.find((m) => m.info.revision === revision);
+  }
+  moduleByNamespace(ns: string): ModuleInfo | undefined {
+    return this.byNs.get(ns)?.info;
+  }
+  rpc(ns: string, name: string): RpcSchema | undefined {
+    return this.rpcs.get(`${ns} ${name}`);
+  }
+  notification(ns: string, name: string): NotificationSchema | undefined {
+    return this.notifs.get(`${ns} ${name}`);
+  }
+  topLevel(ns: string, name: string): DataNodeSchema | undefined {
+    return this.tops.get(`${ns} ${name}`);
+  }
+  topLevelNodes(): readonly DataNodeSchema[] {
+    return this.topList;
+  }
+  /**
+   * Key leaf names of the list at `path` (local names from a top-level data
+   * node down to it) whose namespace is `ns`; undefined when it is no list.
+   */
+  listKeys(ns: string, path: readonly string[]): readonly string[] | undefined {
+    if (!path.length) return undefined;
+    let nodes = this.topList.filter((t) => t.name === path[0]);
+    for (const name of path.slice(1)) nodes = nodes.flatMap((n) => dataChildren(n).filter((c) => c.name === name));
+    const list = nodes.find((n) => n.namespace === ns);
+    return list?.kind === 'list' ? list.keys : undefined;
+  }
+
+  /** 'module:name' */
+  identity(qname: string): Identity | undefined {
+    return this.identityMap.get(qname);
+  }
+  /** Problems found while loading: files that did not parse, what yang-js rejected, unresolved references. */
+  diagnostics(): readonly Diagnostic[] {
+    return this.diags;
+  }
+}
+
+function compileRpc(compiler: Compiler, r: Statement, outerLex: Lex, owner: Owner): RpcSchema {
+  const scope = scopeOf(r, outerLex.scope);
+  const lex: Lex = { mod: outerLex.mod, scope };
+  const input: DataNodeSchema[] = [];
+  const output: DataNodeSchema[] = [];
+  const rpc: RpcSchema = { kind: 'rpc', ...compiler.common(r, lex, owner, false), input: { children: input }, output: { children: output } };
+  for (const [kw, list, body] of [
+    ['input', input, rpc.input],
+    ['output', output, rpc.output],
+  ] as const) {
+    compiler.setParent(body, rpc);
+    const s = sub(r, kw);
+    if (!s) continue;
+    const ioScope = scopeOf(s, scope);
+    list.push(...compiler.dataDefs(s.children, { mod: lex.mod, scope: ioScope }, owner, false, body));
+  }
+  return rpc;
+}
