@@ -1,0 +1,48 @@
+// The `ncbgp` command line (DESIGN.md section 2).
+import { parseArgs } from 'node:util';
+import { createLogger } from '../log';
+import { ConfigError, loadConfig } from '../server/config';
+import { startServer } from '../server/server';
+
+const USAGE = `usage:
+  ncbgp serve [--config FILE]     run the server (default: the embedded config, NETCONF on 127.0.0.1:8830)
+`;
+
+async function serve(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
+  const log = createLogger({ component: 'ncbgp' });
+  const config = loadConfig(values.config);
+  const server = await startServer(config, log);
+  const stop = (signal: string): void => {
+    log.info('stopping', { signal });
+    server.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return;
+    default:
+      process.stderr.write(`ncbgp: unknown command ${command}\n${USAGE}`);
+      process.exitCode = 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  const message = e instanceof ConfigError ? `config: ${e.message}` : e instanceof Error ? e.message : String(e);
+  process.stderr.write(`ncbgp: ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,80 @@
+// RFC 6022 ietf-netconf-monitoring: the /netconf-state tree and <get-schema>.
+import { NS } from '../namespaces';
+import { ErrorTag, ErrorType, NetconfRpcError } from '../rpc-error';
+import { NetconfServer } from '../server';
+import { elem, XmlElement } from '../xml';
+import { param, requiredParam } from './args';
+
+const M = NS.monitoring;
+/** An identityref value of ietf-netconf-monitoring, prefixed and declared. */
+function identity(name: string, value: string): XmlElement {
+  const e = elem(M, name, `ncm:${value}`);
+  e.nsDecls = { ncm: M };
+  return e;
+}
+
+export function registerMonitoring(server: NetconfServer): void {
+  server.registerStateProvider({ ns: M, name: 'netconf-state', build: () => netconfState(server) });
+
+  // RFC 6022 section 3.1 <get-schema>
+  server.registerOperation(M, 'get-schema', (op) => {
+    const id = requiredParam(op, 'identifier', M).text.trim();
+    const version = param(op, 'version', M)?.text.trim();
+    const format = param(op, 'format', M)?.text.trim();
+    if (format && format !== 'yang' && !format.endsWith(':yang')) {
+      throw new NetconfRpcError({ type: ErrorType.application, tag: ErrorTag.invalidValue, info: { badElement: 'format' }, message: `schema format ${format} is not available` });
+    }
+    const matches = server.schema.modules().filter((m) => m.name === id && (!version || (m.revision ?? '') === version));
+    if (matches.length === 0) {
+      throw new NetconfRpcError({ type: ErrorType.protocol, tag: ErrorTag.invalidValue, info: { badElement: 'identifier' }, message: `no schema ${id}${version ? '@' + version : ''}` });
+    }
+    if (matches.length > 1) {
+      throw new NetconfRpcError({ type: ErrorType.protocol, tag: ErrorTag.operationFailed, appTag: 'data-not-unique', message: `several versions of ${id}: name one` });
+    }
+    return [elem(M, 'data', matches[0].source)];
+  });
+}
+
+function netconfState(server: NetconfServer): XmlElement {
+  const { stats } = server;
+  const datastores = server.datastores.names().map((name) => {
+    const c: XmlElement[] = [elem(M, 'name', name)];
+    const lock = server.datastores.lockInfo(name);
+    if (lock) c.push(elem(M, 'locks', [elem(M, 'global-lock', [elem(M, 'locked-by-session', lock.sessionId), elem(M, 'locked-time', lock.lockedTime.toISOString())])]));
+    return elem(M, 'datastore', c);
+  });
+  const schemas = server.schema.modules().map((m) =>
+    elem(M, 'schema', [elem(M, 'identifier', m.name), elem(M, 'version', m.revision ?? ''), identity('format', 'yang'), elem(M, 'namespace', m.namespace), elem(M, 'location', 'NETCONF')]),
+  );
+  const sessions = [...server.sessions.values()].map((s) =>
+    elem(M, 'session', [
+      elem(M, 'session-id', s.id),
+      identity('transport', 'netconf-ssh'),
+      elem(M, 'username', s.username),
+      elem(M, 'source-host', s.sourceHost),
+      elem(M, 'login-time', s.loginTime.toISOString()),
+      elem(M, 'in-rpcs', s.counters.inRpcs),
+      elem(M, 'in-bad-rpcs', s.counters.inBadRpcs),
+      elem(M, 'out-rpc-errors', s.counters.outRpcErrors),
+      elem(M, 'out-notifications', s.counters.outNotifications),
+    ]),
+  );
+  // ended sessions' notifications are in stats, live sessions' in their counters
+  const outNotifications = [...server.sessions.values()].reduce((n, s) => n + s.counters.outNotifications, 0);
+  return elem(M, 'netconf-state', [
+    elem(M, 'capabilities', server.capabilities.map((c) => elem(M, 'capability', c))),
+    elem(M, 'datastores', datastores),
+    elem(M, 'schemas', schemas),
+    elem(M, 'sessions', sessions),
+    elem(M, 'statistics', [
+      elem(M, 'netconf-start-time', stats.netconfStartTime.toISOString()),
+      elem(M, 'in-bad-hellos', stats.inBadHellos),
+      elem(M, 'in-sessions', stats.inSessions),
+      elem(M, 'dropped-sessions', stats.droppedSessions),
+      elem(M, 'in-rpcs', stats.inRpcs),
+      elem(M, 'in-bad-rpcs', stats.inBadRpcs),
+      elem(M, 'out-rpc-errors', stats.outRpcErrors),
+      elem(M, 'out-notifications', stats.outNotifications + outNotifications),
+    ]),
+  ]);
+}

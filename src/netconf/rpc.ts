@@ -1,0 +1,113 @@
+// <rpc> handling (RFC 6241 section 4): parse, check, validate, dispatch by
+// operation (module namespace + name), build the <rpc-reply>.
+import { Logger } from '../log';
+import { NS } from './namespaces';
+import { ErrorTag, ErrorType, NetconfRpcError } from './rpc-error';
+import { NetconfSession } from './session';
+import { elem, parseXml, serialize, XmlElement, XmlParseError } from './xml';
+
+export interface RpcContext {
+  readonly session: NetconfSession;
+  readonly messageId: string;
+}
+
+/** Resolves with the children of <rpc-reply>; none means <ok/>. */
+export type OperationHandler = (op: XmlElement, ctx: RpcContext) => Promise<XmlElement[]> | XmlElement[];
+
+export const operationKey = (ns: string, name: string): string => `${ns} ${name}`;
+
+/**
+ * Checks an operation's input against its schema before the handler runs;
+ * throws NetconfRpcError; false when no loaded module defines the operation.
+ */
+export type InputValidator = (op: XmlElement) => boolean;
+
+/** Checks that the session may run the operation; throws NetconfRpcError access-denied. */
+export type OperationGuard = (op: XmlElement, ctx: RpcContext) => void;
+
+export interface ServerStatistics {
+  inRpcs: number;
+  inBadRpcs: number;
+  outRpcErrors: number;
+  outNotifications: number;
+}
+
+export class RpcDispatcher {
+  constructor(
+    private readonly operations: ReadonlyMap<string, OperationHandler>,
+    private readonly validateInput: InputValidator,
+    private readonly guard: OperationGuard,
+    private readonly stats: ServerStatistics,
+    private readonly maxXmlDepth: number,
+    private readonly log: Logger,
+  ) {}
+
+  readonly handle = async (session: NetconfSession, message: Buffer): Promise<string> => {
+    let rpc: XmlElement | undefined;
+    try {
+      rpc = parseRpc(message, this.maxXmlDepth);
+      const messageId = rpc.attrs.find((a) => a.ns === '' && a.name === 'message-id')?.value;
+      if (messageId === undefined) {
+        throw new NetconfRpcError({ type: ErrorType.rpc, tag: ErrorTag.missingAttribute, info: { badAttribute: 'message-id', badElement: 'rpc' }, message: 'the <rpc> has no message-id attribute' });
+      }
+      const ops = rpc.children;
+      if (ops.length !== 1) {
+        throw new NetconfRpcError({ type: ErrorType.rpc, tag: ops.length === 0 ? ErrorTag.missingElement : ErrorTag.badElement, info: { badElement: 'rpc' }, message: 'an <rpc> holds exactly one operation' });
+      }
+      const op = ops[0];
+      session.counters.inRpcs++;
+      this.stats.inRpcs++;
+      const ctx: RpcContext = { session, messageId };
+      this.guard(op, ctx);
+      // an operation of a loaded module is validated even before it has a handler
+      const inSchema = this.validateInput(op);
+      const handler = this.operations.get(operationKey(op.ns || NS.base, op.name));
+      if (!handler) {
+        throw new NetconfRpcError({
+          type: ErrorType.protocol,
+          tag: ErrorTag.operationNotSupported,
+          info: { badElement: op.name },
+          message: inSchema ? `operation ${op.name} is not implemented yet` : `operation ${op.name} is not supported`,
+        });
+      }
+      const children = await handler(op, ctx);
+      return replyXml(rpc, children.length > 0 ? children : [elem(NS.base, 'ok')]);
+    } catch (e) {
+      const error = toRpcError(e, this.log, session.id);
+      if (error.type === ErrorType.rpc || error.tag === ErrorTag.malformedMessage) {
+        session.counters.inBadRpcs++;
+        this.stats.inBadRpcs++;
+      }
+      session.counters.outRpcErrors++;
+      this.stats.outRpcErrors++;
+      return replyXml(rpc, [error.toElement()]);
+    }
+  };
+}
+
+function parseRpc(message: Buffer, maxDepth: number): XmlElement {
+  let rpc: XmlElement;
+  try {
+    rpc = parseXml(message.toString('utf8'), { maxDepth });
+  } catch (e) {
+    if (e instanceof XmlParseError) throw new NetconfRpcError({ type: ErrorType.rpc, tag: ErrorTag.malformedMessage, message: e.message });
+    throw e;
+  }
+  if (rpc.ns !== NS.base || rpc.name !== 'rpc') {
+    throw new NetconfRpcError({ type: ErrorType.rpc, tag: ErrorTag.malformedMessage, message: `expected <rpc> in ${NS.base}, got <${rpc.name}>` });
+  }
+  return rpc;
+}
+
+function toRpcError(e: unknown, log: Logger, session: number): NetconfRpcError {
+  if (e instanceof NetconfRpcError) return e;
+  log.error('operation failed unexpectedly', { session, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+  return new NetconfRpcError({ type: ErrorType.application, tag: ErrorTag.operationFailed, message: 'internal error' });
+}
+
+/** RFC 6241 section 4.2: the reply carries every attribute of the <rpc>. */
+function replyXml(rpc: XmlElement | undefined, children: XmlElement[]): string {
+  const reply = elem(NS.base, 'rpc-reply', children, rpc?.attrs ?? []);
+  if (rpc?.nsDecls) reply.nsDecls = rpc.nsDecls;
+  return serialize(reply);
+}

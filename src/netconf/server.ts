@@ -1,0 +1,139 @@
+// The NETCONF server: sessions, the operations table, state data and the
+// NETCONF event stream. Transport-free: an adapter opens sessions on it.
+import { Datastores } from '../datastore/store';
+import { Logger } from '../log';
+import { SchemaRegistry } from '../yang/schema';
+import { CAPABILITY, NS } from './namespaces';
+import { NotificationStream } from './notifications';
+import { InputValidator, OperationGuard, OperationHandler, operationKey, RpcDispatcher, ServerStatistics } from './rpc';
+import { NetconfSession, SessionLimits, SessionTransport, TerminationReason } from './session';
+import { elem, XmlElement } from './xml';
+
+export interface NetconfServerOptions {
+  readonly schema: SchemaRegistry;
+  readonly datastores: Datastores;
+  readonly limits: SessionLimits;
+  readonly maxSessions: number;
+  readonly replayBufferSize: number;
+  readonly validateInput: InputValidator;
+  readonly log: Logger;
+  /** capability URIs beyond the base ones (features of later issues) */
+  readonly extraCapabilities?: readonly string[];
+}
+
+/** Builds one top-level node of operational state on demand. */
+export interface StateProvider {
+  readonly ns: string;
+  readonly name: string;
+  build(): XmlElement;
+}
+
+export interface GlobalStatistics extends ServerStatistics {
+  readonly netconfStartTime: Date;
+  inBadHellos: number;
+  inSessions: number;
+  droppedSessions: number;
+}
+
+export class NetconfServer {
+  readonly sessions = new Map<number, NetconfSession>();
+  readonly stats: GlobalStatistics = { netconfStartTime: new Date(), inBadHellos: 0, inSessions: 0, droppedSessions: 0, inRpcs: 0, inBadRpcs: 0, outRpcErrors: 0, outNotifications: 0 };
+  readonly stream: NotificationStream;
+  readonly capabilities: string[];
+  private readonly operations = new Map<string, OperationHandler>();
+  private readonly stateProviders: StateProvider[] = [];
+  private readonly guards: OperationGuard[] = [];
+  private readonly dispatcher: RpcDispatcher;
+  private readonly sessionEndHooks: ((s: NetconfSession) => void)[] = [];
+  private nextSessionId = 1;
+
+  constructor(readonly options: NetconfServerOptions) {
+    this.stream = new NotificationStream('NETCONF', 'default NETCONF event stream', options.replayBufferSize);
+    this.capabilities = [CAPABILITY.base10, CAPABILITY.base11, CAPABILITY.notification, CAPABILITY.interleave, ...(options.extraCapabilities ?? [])];
+    this.dispatcher = new RpcDispatcher(this.operations, options.validateInput, (op, ctx) => this.guards.forEach((g) => g(op, ctx)), this.stats, options.limits.maxXmlDepth, options.log);
+  }
+
+  get schema(): SchemaRegistry {
+    return this.options.schema;
+  }
+
+  get datastores(): Datastores {
+    return this.options.datastores;
+  }
+
+  /** Operations are keyed by module namespace and name (RFC 6241 section 4.1). */
+  registerOperation(ns: string, name: string, handler: OperationHandler): void {
+    this.operations.set(operationKey(ns, name), handler);
+  }
+
+  registerStateProvider(p: StateProvider): void {
+    this.stateProviders.push(p);
+  }
+
+  addGuard(g: OperationGuard): void {
+    this.guards.push(g);
+  }
+
+  onSessionEnd(hook: (s: NetconfSession) => void): void {
+    this.sessionEndHooks.push(hook);
+  }
+
+  /** State nodes a filter can select; all of them without a filter. */
+  state(filter?: readonly XmlElement[]): XmlElement[] {
+    const wanted = (p: StateProvider): boolean => !filter || filter.some((f) => f.name === p.name && (f.ns === '' || f.ns === p.ns));
+    return this.stateProviders.filter(wanted).map((p) => p.build());
+  }
+
+  canOpenSession(): boolean {
+    return this.sessions.size < this.options.maxSessions;
+  }
+
+  /** A transport authenticated `username`: start a session on it (the server's hello goes out at once). */
+  openSession(transport: SessionTransport, username: string, sourceHost: string): NetconfSession {
+    const id = this.nextSessionId++;
+    const log = this.options.log.child({ session: id });
+    const session = new NetconfSession(id, username, sourceHost, this.capabilities, this.options.limits, transport, this.dispatcher.handle, {
+      onEstablished: (s) => {
+        this.sessions.set(s.id, s);
+        this.stats.inSessions++;
+        log.info('session established', { user: s.username, source: s.sourceHost });
+        this.publish(sessionStart(s));
+      },
+      onEnded: (s, reason, killedBy) => this.ended(s, reason, killedBy, log),
+    }, log);
+    session.start();
+    return session;
+  }
+
+  publish(content: XmlElement, eventTime?: Date): void {
+    this.stream.publish(content, eventTime);
+  }
+
+  private ended(s: NetconfSession, reason: TerminationReason, killedBy: number | undefined, log: Logger): void {
+    this.stream.unsubscribe(s.id);
+    this.options.datastores.releaseAll(s.id);
+    for (const h of this.sessionEndHooks) h(s);
+    if (reason === 'bad-hello') this.stats.inBadHellos++;
+    if (!this.sessions.delete(s.id)) return;
+    this.stats.outNotifications += s.counters.outNotifications;
+    if (reason !== 'closed' && reason !== 'killed') this.stats.droppedSessions++;
+    log.info('session ended', { reason, killedBy });
+    this.publish(sessionEnd(s, reason, killedBy));
+  }
+}
+
+/** RFC 6470 section 2.2 common-session-parms. */
+function sessionParms(s: NetconfSession): XmlElement[] {
+  return [elem(NS.notifications, 'username', s.username), elem(NS.notifications, 'session-id', s.id), elem(NS.notifications, 'source-host', s.sourceHost)];
+}
+
+function sessionStart(s: NetconfSession): XmlElement {
+  return elem(NS.notifications, 'netconf-session-start', sessionParms(s));
+}
+
+function sessionEnd(s: NetconfSession, reason: TerminationReason, killedBy?: number): XmlElement {
+  const c = sessionParms(s);
+  if (killedBy !== undefined) c.push(elem(NS.notifications, 'killed-by', killedBy));
+  c.push(elem(NS.notifications, 'termination-reason', reason));
+  return elem(NS.notifications, 'netconf-session-end', c);
+}

@@ -1,0 +1,108 @@
+// The composition root: config in, a running NETCONF server out.
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { utils } from 'ssh2';
+import { Datastores } from '../datastore/store';
+import { Logger } from '../log';
+import { NS } from '../netconf/namespaces';
+import { registerBaseOperations } from '../netconf/operations/base';
+import { registerMonitoring } from '../netconf/operations/monitoring';
+import { registerNotifications } from '../netconf/operations/notifications';
+import { NetconfServer } from '../netconf/server';
+import { NetconfSshServer } from '../netconf/ssh-server';
+import { XmlElement } from '../netconf/xml';
+import { moduleCapabilities, moduleSet, yangLibraryProviders } from '../netconf/yang-library';
+import { jsonToXml } from '../yang/json';
+import { SchemaRegistry } from '../yang/schema';
+import { validateRpcInput } from '../yang/validate';
+import { ServerConfig } from './config';
+import { UserDirectory } from './users';
+
+export const YANG_DIR = join(__dirname, '..', '..', 'yang');
+
+/** Modules whose data, operations or notifications this server serves. */
+const IMPLEMENTED = new Set([
+  'ietf-netconf',
+  'ietf-netconf-monitoring',
+  'ietf-netconf-notifications',
+  'ietf-yang-library',
+  'notifications',
+  'nc-notifications',
+  'ncbgp-bgp',
+  'ncbgp-refresh',
+]);
+
+export interface RunningServer {
+  readonly address: string;
+  readonly port: number;
+  readonly netconf: NetconfServer;
+  stop(): Promise<void>;
+}
+
+/** RFC 6242 section 6: the server's SSH host key, made on first start (ed25519, mode 0600). */
+function hostKey(file: string, log: Logger): Buffer {
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    const { private: privateKey } = utils.generateKeyPairSync('ed25519');
+    writeFileSync(file, privateKey, { mode: 0o600, flag: 'wx' });
+    log.info('generated SSH host key', { file });
+  }
+  const key = readFileSync(file);
+  const parsed = utils.parseKey(key);
+  if (parsed instanceof Error) throw new Error(`host key ${file}: ${parsed.message}`);
+  return key;
+}
+
+/** Values of the leaf at an absolute schema path (`/p:a/p:b/p:leaf`) in a data tree. */
+function leafValues(nodes: readonly XmlElement[], path: string): string[] {
+  const steps = path.split('/').filter(Boolean).map((s) => s.slice(s.indexOf(':') + 1));
+  let level: readonly XmlElement[] = nodes;
+  steps.forEach((step, i) => {
+    const matched = level.filter((n) => n.name === step);
+    level = i === steps.length - 1 ? matched : matched.flatMap((n) => n.children);
+  });
+  return level.map((n) => n.text.trim());
+}
+
+export async function startServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
+  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  chmodSync(config.stateDir, 0o700);
+  const schema = SchemaRegistry.load(YANG_DIR);
+  const users = new UserDirectory(config.netconf.users);
+  const initial = config.initialContent ? jsonToXml(schema, config.initialContent) : [];
+  const datastores = new Datastores(['running'], initial);
+  const set = moduleSet(schema.modules(), IMPLEMENTED);
+  const nc = config.netconf;
+  const netconf = new NetconfServer({
+    schema,
+    datastores,
+    limits: { maxMessageBytes: nc.maxMessageBytes, maxPendingRpcs: nc.maxPendingRpcs, maxQueuedNotifications: nc.notificationQueueLimit, maxXmlDepth: nc.maxXmlDepth },
+    maxSessions: nc.maxSessions,
+    replayBufferSize: nc.replayBufferSize,
+    extraCapabilities: moduleCapabilities(set),
+    log,
+    validateInput: (op) => {
+      const rpc = schema.rpc(op.ns || NS.base, op.name);
+      if (!rpc) return false;
+      validateRpcInput(rpc, op, { leafrefExists: (target, value) => leafValues(datastores.get('running'), target).includes(value) });
+      return true;
+    },
+  });
+  registerBaseOperations(netconf);
+  registerMonitoring(netconf);
+  registerNotifications(netconf);
+  for (const p of yangLibraryProviders(set)) netconf.registerStateProvider(p);
+
+  const ssh = new NetconfSshServer(netconf, users, { hostKey: hostKey(nc.hostKey, log), address: nc.address, port: nc.port, maxConnections: nc.maxSessions + 64 }, log);
+  const addr = await ssh.listen();
+  log.info('netconf server listening', { address: addr.address, port: addr.port });
+  return {
+    address: addr.address,
+    port: addr.port,
+    netconf,
+    stop: async () => {
+      for (const s of netconf.sessions.values()) s.finish('other');
+      await ssh.close();
+    },
+  };
+}

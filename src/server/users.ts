@@ -1,0 +1,61 @@
+// The configured NETCONF users and how they prove who they are.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { ParsedKey, utils } from 'ssh2';
+import { SshAuthenticator } from '../netconf/ssh-server';
+import { ConfigError, UserConfig } from './config';
+import { isSupportedPasswordHash, verifyPasswordHash } from './crypt';
+import { LoginThrottle } from './login-throttle';
+
+interface Account {
+  readonly config: UserConfig;
+  readonly keys: readonly ParsedKey[];
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+export class UserDirectory implements SshAuthenticator {
+  private readonly accounts = new Map<string, Account>();
+  private readonly throttle = new LoginThrottle({ baseDelayMs: 500, maxDelayMs: 8000, maxEntries: 10000, forgetAfterMs: 15 * 60 * 1000 });
+
+  constructor(users: readonly UserConfig[]) {
+    users.forEach((u, i) => {
+      if (this.accounts.has(u.name)) throw new ConfigError(`netconf.users[${i}].name: user ${u.name} is configured twice`);
+      if (u.passwordHash !== undefined && !isSupportedPasswordHash(u.passwordHash)) {
+        throw new ConfigError(`netconf.users[${i}].password-hash: expected a crypt $5$ or $6$ hash`);
+      }
+      const keys = u.authorizedKeys.map((line, k) => {
+        const key = utils.parseKey(line);
+        if (key instanceof Error) throw new ConfigError(`netconf.users[${i}].authorized-keys[${k}]: ${key.message}`);
+        return Array.isArray(key) ? (key[0] as ParsedKey) : key;
+      });
+      this.accounts.set(u.name, { config: u, keys });
+    });
+  }
+
+  level(username: string): number | undefined {
+    return this.accounts.get(username)?.config.level;
+  }
+
+  checkPassword(username: string, password: string): boolean {
+    const u = this.accounts.get(username)?.config;
+    if (!u) return false;
+    if (u.passwordHash !== undefined) return verifyPasswordHash(password, u.passwordHash);
+    return u.password !== undefined && timingSafeEqual(digest(password), digest(u.password));
+  }
+
+  authorizedKeys(username: string): readonly ParsedKey[] {
+    return this.accounts.get(username)?.keys ?? [];
+  }
+
+  failureDelay(address: string): number {
+    return this.throttle.delayFor(address);
+  }
+
+  failed(address: string): void {
+    this.throttle.failure(address);
+  }
+
+  succeeded(address: string): void {
+    this.throttle.success(address);
+  }
+}
