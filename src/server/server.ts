@@ -8,6 +8,7 @@ import { NS } from '../netconf/namespaces';
 import { registerBaseOperations } from '../netconf/operations/base';
 import { registerMonitoring } from '../netconf/operations/monitoring';
 import { registerNotifications } from '../netconf/operations/notifications';
+import { NetconfRpcError } from '../netconf/rpc-error';
 import { NetconfServer } from '../netconf/server';
 import { NetconfSshServer } from '../netconf/ssh-server';
 import { XmlElement } from '../netconf/xml';
@@ -15,7 +16,7 @@ import { moduleCapabilities, moduleSet, yangLibraryProviders } from '../netconf/
 import { jsonToXml } from '../yang/json';
 import { SchemaRegistry } from '../yang/schema';
 import { validateRpcInput } from '../yang/validate';
-import { ServerConfig } from './config';
+import { ConfigError, ServerConfig } from './config';
 import { UserDirectory } from './users';
 
 export const YANG_DIR = join(__dirname, '..', '..', 'yang');
@@ -64,12 +65,21 @@ function leafValues(nodes: readonly XmlElement[], path: string): string[] {
   return level.map((n) => n.text.trim());
 }
 
+function initialContent(schema: SchemaRegistry, json: Record<string, unknown>): XmlElement[] {
+  try {
+    return jsonToXml(schema, json);
+  } catch (e) {
+    if (e instanceof NetconfRpcError) throw new ConfigError(`initial-content${e.path ?? ''}: ${e.message}`);
+    throw e;
+  }
+}
+
 export async function startServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
   chmodSync(config.stateDir, 0o700);
   const schema = SchemaRegistry.load(YANG_DIR);
   const users = new UserDirectory(config.netconf.users);
-  const initial = config.initialContent ? jsonToXml(schema, config.initialContent) : [];
+  const initial = config.initialContent ? initialContent(schema, config.initialContent) : [];
   const datastores = new Datastores(['running'], initial);
   const set = moduleSet(schema.modules(), IMPLEMENTED);
   const nc = config.netconf;
