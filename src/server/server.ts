@@ -21,8 +21,9 @@ import { UserDirectory } from './users';
 
 export const YANG_DIR = join(__dirname, '..', '..', 'yang');
 
-/** Modules whose data, operations or notifications this server serves. */
+/** Modules whose data, operations, notifications or identities (RFC 7950 section 5.6.5) this server uses. */
 const IMPLEMENTED = new Set([
+  'ietf-datastores',
   'ietf-netconf',
   'ietf-netconf-monitoring',
   'ietf-netconf-notifications',

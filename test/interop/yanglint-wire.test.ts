@@ -1,0 +1,87 @@
+// What the server puts on the wire, checked by libyang's yanglint against the
+// modules it advertises: the whole <get> (monitoring, yang-library, streams,
+// configuration) and RFC 6470 notifications in their envelope.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NetconfClient } from '../../src/netconf/client';
+import { serialize, XmlElement } from '../../src/netconf/xml';
+import { requireTool } from '../helpers/interop';
+import { connect, REPO_ROOT, startServer, TestServer } from '../helpers/server';
+
+const MODULES = [
+  'yang/ncbgp-bgp.yang',
+  'yang/ncbgp-refresh.yang',
+  'yang/ietf/ietf-netconf-monitoring@2010-10-04.yang',
+  'yang/ietf/ietf-yang-library@2019-01-04.yang',
+  'yang/ietf/nc-notifications@2008-07-14.yang',
+  'yang/ietf/ietf-netconf-notifications@2012-02-06.yang',
+  'yang/ietf/ietf-datastores@2018-02-14.yang',
+];
+
+/** libyang's warning about RFC 6470's own text (`../confirm-event`), not about our data. */
+const RFC6470_WARNING = /^libyang warn: Schema node "confirm-event" .*$/gm;
+
+describe('yanglint on the wire data', function () {
+  let server: TestServer;
+  let dir: string;
+  const clients: NetconfClient[] = [];
+
+  before(async function () {
+    requireTool(this, 'yanglint', 'libyang2-tools');
+    dir = mkdtempSync(join(tmpdir(), 'ncbgp-yanglint-'));
+    server = await startServer({
+      config: {
+        'initial-content': {
+          'ncbgp-bgp:bgp': {
+            'local-as': 65000,
+            'router-id': '192.0.2.1',
+            'peer-group': [{ name: 'core', type: 'internal' }],
+            peer: [{ address: '127.0.0.2', 'remote-as': 65001 }, { address: '127.0.0.3', 'remote-as': 65000, group: 'core' }],
+          },
+        },
+      },
+    });
+  });
+  after(async () => {
+    for (const c of clients) c.destroy();
+    await server?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const yanglint = (type: string, xml: string): string => {
+    const file = join(dir, `${type}.xml`);
+    writeFileSync(file, xml);
+    const r = spawnSync('yanglint', ['-p', 'yang', '-p', 'yang/ietf', '-t', type, ...MODULES, file], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30000 });
+    return `${r.status === 0 ? '' : `exit ${r.status}\n`}${r.stdout}${r.stderr}`.replace(RFC6470_WARNING, '').trim();
+  };
+
+  it('the full <get> reply content is valid', async () => {
+    const a = await connect(server);
+    const b = await connect(server, 'viewer');
+    clients.push(a, b);
+    await a.rpc('<lock><target><running/></target></lock>');
+    const reply = await a.rpc('<get/>');
+    const data = reply.children[0];
+    assert.equal(data.name, 'data');
+    const names = data.children.map((c) => c.name).sort();
+    assert.deepEqual(names, ['bgp', 'modules-state', 'netconf', 'netconf-state', 'yang-library']);
+    assert.equal(yanglint('get', data.children.map((c) => serialize(c)).join('\n')), '');
+  });
+
+  it('netconf-session-start and -end are valid notifications in their envelope', async () => {
+    const a = await connect(server);
+    clients.push(a);
+    const got: XmlElement[] = [];
+    a.on('notification', (n) => got.push(n));
+    await a.rpc('<create-subscription xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0"/>');
+    await new Promise((r) => setTimeout(r, 50));
+    const b = await connect(server, 'viewer');
+    await b.close();
+    for (let i = 0; i < 50 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(got.length, 2);
+    for (const n of got) assert.equal(yanglint('nc-notif', serialize(n)), '', serialize(n));
+  });
+});
