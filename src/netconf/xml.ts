@@ -1,6 +1,6 @@
 // The one XML element tree every part of the server speaks, its safe parser
-// (libxmljs2 with entity expansion, DTD loading and network access off) and
-// its serializer.
+// (libxml2 through libxmljs2's SAX2 interface: no DTD, no entity expansion
+// beyond the predefined ones, no network) and its serializer.
 import * as libxml from 'libxmljs2';
 
 export interface XmlAttribute {
@@ -26,52 +26,60 @@ export interface ParseLimits {
   maxDepth: number;
 }
 
-const PARSE_OPTIONS = {
-  noent: false, // never substitute entities (XXE)
-  dtdload: false,
-  dtdattr: false,
-  dtdvalid: false,
-  nonet: true,
-  huge: false,
-  noblanks: false,
-  nocdata: false,
-} as const;
+// libxml2's SAX2 interface: no DOM is built (so no native memory outlives
+// the call), and the handler has no entity or DTD callbacks. Only the five
+// predefined entities and character references are ever expanded.
+type SaxAttribute = [name: string, prefix: string, uri: string, value: string];
+type SaxNamespace = [prefix: string | null, uri: string];
+
+interface ParseState {
+  root?: XmlElement;
+  stack: XmlElement[];
+  error?: string;
+  maxDepth: number;
+}
+
+let state: ParseState = { stack: [], maxDepth: 0 };
+const sax = new libxml.SaxParser();
+sax.on('startElementNS', (name: string, attrs: SaxAttribute[], _prefix: string | null, uri: string | null, nsDecls: SaxNamespace[]) => {
+  const parent = state.stack[state.stack.length - 1];
+  if (state.error) return;
+  if (state.stack.length >= state.maxDepth) {
+    state.error = `XML nested deeper than ${state.maxDepth} elements`;
+    return;
+  }
+  const el: XmlElement = { ns: uri ?? '', name, attrs: [], children: [], text: '', parent };
+  for (const [prefix, href] of nsDecls) if (prefix) (el.nsDecls ??= {})[prefix] = href;
+  for (const [aname, aprefix, auri, value] of attrs) el.attrs.push(auri ? { ns: auri, prefix: aprefix || undefined, name: aname, value } : { ns: '', name: aname, value });
+  if (parent) parent.children.push(el);
+  else state.root = el;
+  state.stack.push(el);
+});
+sax.on('endElementNS', () => {
+  const el = state.stack.pop();
+  if (el && el.children.length > 0 && el.text.trim() === '') el.text = '';
+});
+const characters = (text: string): void => {
+  const el = state.stack[state.stack.length - 1];
+  if (el) el.text += text;
+};
+sax.on('characters', characters);
+sax.on('cdata', characters);
+sax.on('error', (message: string) => {
+  state.error ??= message.trim();
+});
 
 /** Parses one XML document; refuses DTDs outright (RFC 6241 has no use for them). */
 export function parseXml(text: string, limits: ParseLimits = { maxDepth: 64 }): XmlElement {
-  if (/<!DOCTYPE/i.test(text)) throw new XmlParseError('document type declarations are not allowed');
-  if (/<!ENTITY/i.test(text)) throw new XmlParseError('entity declarations are not allowed');
-  let doc: libxml.Document;
-  try {
-    doc = libxml.parseXml(text, PARSE_OPTIONS);
-  } catch (e) {
-    throw new XmlParseError(`not well-formed XML: ${(e as Error).message.trim()}`);
-  }
-  if (doc.getDtd()) throw new XmlParseError('document type declarations are not allowed');
-  const root = doc.root();
+  // XML allows entity declarations only in a DTD, and a DTD only after <!DOCTYPE
+  if (text.includes('<!DOCTYPE') || text.includes('<!ENTITY')) throw new XmlParseError('document type declarations are not allowed');
+  state = { stack: [], maxDepth: limits.maxDepth };
+  sax.parseString(text);
+  const { root, error } = state;
+  state = { stack: [], maxDepth: 0 };
+  if (error) throw new XmlParseError(error.startsWith('XML nested') ? error : `not well-formed XML: ${error}`);
   if (!root) throw new XmlParseError('no root element');
-  return convert(root, undefined, 1, limits.maxDepth);
-}
-
-function convert(node: libxml.Element, parent: XmlElement | undefined, depth: number, maxDepth: number): XmlElement {
-  if (depth > maxDepth) throw new XmlParseError(`XML nested deeper than ${maxDepth} elements`);
-  const ns = node.namespace();
-  const el: XmlElement = { ns: ns ? ns.href() : '', name: node.name(), attrs: [], children: [], text: '', parent };
-  for (const decl of node.namespaces(true)) {
-    const prefix = decl.prefix();
-    if (prefix) (el.nsDecls ??= {})[prefix] = decl.href();
-  }
-  for (const a of node.attrs()) {
-    const ans = a.namespace();
-    el.attrs.push(ans ? { ns: ans.href(), prefix: ans.prefix() ?? undefined, name: a.name(), value: a.value() } : { ns: '', name: a.name(), value: a.value() });
-  }
-  for (const child of node.childNodes()) {
-    const type: string = child.type();
-    if (type === 'element') el.children.push(convert(child as libxml.Element, el, depth + 1, maxDepth));
-    else if (type === 'text' || type === 'cdata') el.text += (child as libxml.Text).text();
-  }
-  if (el.children.length > 0 && el.text.trim() === '') el.text = '';
-  return el;
+  return root;
 }
 
 /** Builds an element; `content` is child elements or a leaf value. */
