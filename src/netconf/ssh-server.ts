@@ -1,7 +1,7 @@
 // RFC 6242: NETCONF over SSH. The adapter between ssh2 and the transport-free
 // session core: authentication, the `netconf` subsystem, backpressure.
 import { timingSafeEqual } from 'node:crypto';
-import { AddressInfo } from 'node:net';
+import { AddressInfo, createServer, Server as TcpServer, Socket } from 'node:net';
 import { AuthContext, Connection, ParsedKey, Server, ServerChannel } from 'ssh2';
 import { Logger } from '../log';
 import { NetconfServer } from './server';
@@ -26,7 +26,8 @@ export interface SshServerOptions {
 }
 
 export class NetconfSshServer {
-  private readonly server: Server;
+  private readonly ssh: Server;
+  private readonly tcp: TcpServer;
   private connections = 0;
 
   constructor(
@@ -35,30 +36,38 @@ export class NetconfSshServer {
     private readonly options: SshServerOptions,
     private readonly log: Logger,
   ) {
-    this.server = new Server({ hostKeys: [options.hostKey], ident: 'ncbgp' }, (client, info) => this.connection(client, info.ip));
+    this.ssh = new Server({ hostKeys: [options.hostKey], ident: 'ncbgp' }, (client, info) => this.connection(client, info.ip));
+    this.tcp = createServer((socket) => this.accept(socket));
   }
 
   listen(): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.address, () => {
-        this.server.off('error', reject);
-        resolve(this.server.address() as AddressInfo);
+      this.tcp.once('error', reject);
+      this.tcp.listen(this.options.port, this.options.address, () => {
+        this.tcp.off('error', reject);
+        resolve(this.tcp.address() as AddressInfo);
       });
     });
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return new Promise((resolve) => this.tcp.close(() => resolve()));
   }
 
-  private connection(client: Connection, ip: string): void {
+  private accept(socket: Socket): void {
     if (this.connections >= this.options.maxConnections) {
-      this.log.warn('too many SSH connections, refusing', { source: ip });
-      client.end();
+      this.log.warn('too many SSH connections, refusing', { source: socket.remoteAddress });
+      socket.destroy();
       return;
     }
     this.connections++;
+    socket.once('close', () => this.connections--);
+    // replies are whole messages: send each at once (no Nagle delay)
+    socket.setNoDelay(true);
+    this.ssh.injectSocket(socket);
+  }
+
+  private connection(client: Connection, ip: string): void {
     let username = '';
     client.on('authentication', (ctx) => this.authenticate(ctx, ip, (user) => (username = user)));
     client.on('ready', () => {
@@ -79,7 +88,6 @@ export class NetconfSshServer {
       });
     });
     client.on('error', (e) => this.log.debug('SSH connection error', { source: ip, error: e.message }));
-    client.on('close', () => this.connections--);
   }
 
   private attach(stream: ServerChannel, client: Connection, username: string, ip: string): void {
