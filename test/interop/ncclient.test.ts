@@ -1,0 +1,241 @@
+// ncclient 0.6.13 (Debian python3-ncclient, for /usr/bin/python3) against the
+// real server: each case runs ncclient_cases.py, which prints what the client
+// saw as JSON, and the assertions are made here.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { startServer, USERS, type TestServer } from '../helpers/server';
+import { requireTool } from '../helpers/interop';
+
+const PYTHON = '/usr/bin/python3';
+const SCRIPT = path.join(__dirname, 'ncclient_cases.py');
+const YANG_DIR = path.join(__dirname, '..', '..', 'yang');
+const NS_REFRESH = 'urn:ncbgp:yang:ncbgp-refresh';
+const PY_TIMEOUT_MS = 45_000;
+
+const INITIAL_CONTENT = {
+  'ncbgp-bgp:bgp': {
+    'local-as': 65000,
+    'router-id': '192.0.2.1',
+    'peer-group': [{ name: 'ebgp-peers' }],
+    peer: [{ address: '127.0.0.2' }, { address: '127.0.0.3' }, { address: '127.0.0.4' }],
+  },
+};
+
+interface RpcErrorSeen {
+  type: string | null;
+  tag: string | null;
+  severity: string | null;
+  path: string | null;
+  message: string | null;
+  info: string | null;
+  info_session_id: string | null;
+  xml: string;
+}
+
+/** Runs one case of ncclient_cases.py and returns its JSON output. */
+function ncclient<T>(port: number, args: string[]): Promise<T> {
+  const { name, password } = USERS.admin;
+  const argv = [SCRIPT, ...args, '--port', String(port), '--user', name, '--password', password];
+  return new Promise((resolve, reject) => {
+    const proc = spawn(PYTHON, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => proc.kill('SIGKILL'), PY_TIMEOUT_MS);
+    proc.on('error', reject);
+    proc.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code !== 0) {
+        reject(new Error(`ncclient ${args[0]} exited ${code ?? signal}:\n${stderr}${stdout}`));
+        return;
+      }
+      try {
+        resolve(JSON.parse(stdout) as T);
+      } catch {
+        reject(new Error(`ncclient ${args[0]} printed no JSON:\n${stdout}\n${stderr}`));
+      }
+    });
+  });
+}
+
+function yangFile(dir: string, module: string): { file: string; revision: string } {
+  const name = readdirSync(dir).find((f) => f === `${module}.yang` || f.startsWith(`${module}@`));
+  assert.ok(name, `${module} not found in ${dir}`);
+  const file = path.join(dir, name);
+  const revision = /revision\s+"?(\d{4}-\d{2}-\d{2})/.exec(readFileSync(file, 'utf8'));
+  assert.ok(revision, `no revision in ${file}`);
+  return { file, revision: revision[1] };
+}
+
+describe('interop: ncclient 0.6.13', function () {
+  this.timeout(120_000);
+  let server: TestServer | undefined;
+  let port = 0;
+
+  before(async function () {
+    requireTool(this, PYTHON, 'ncclient runs under Debian python3 (package python3-ncclient)');
+    // requireTool finds commands; the module needs its own probe, same policy
+    const probe = spawnSync(PYTHON, ['-c', 'import ncclient'], { stdio: 'ignore', timeout: 15_000 });
+    if (probe.status !== 0) {
+      const reason = `ncclient not importable by ${PYTHON} (package python3-ncclient)`;
+      if (process.env.NCBGP_REQUIRE_INTEROP === '1') throw new Error(`${reason}; NCBGP_REQUIRE_INTEROP=1 requires it`);
+      this.skip();
+    }
+    server = await startServer({ config: { 'initial-content': INITIAL_CONTENT } });
+    port = server.port;
+  });
+
+  after(async function () {
+    await server?.stop();
+  });
+
+  it('connects: hello with a session-id, base:1.1 and the server capabilities', async function () {
+    const r = await ncclient<{ session_id: string; server_capabilities: string[]; base: string }>(port, [
+      'hello',
+    ]);
+    assert.match(r.session_id, /^[1-9][0-9]*$/);
+    for (const cap of [
+      'urn:ietf:params:netconf:base:1.0',
+      'urn:ietf:params:netconf:base:1.1',
+      'urn:ietf:params:netconf:capability:notification:1.0',
+      'urn:ietf:params:netconf:capability:interleave:1.0',
+    ]) {
+      assert.ok(r.server_capabilities.includes(cap), `hello lacks ${cap}: ${r.server_capabilities.join(' ')}`);
+    }
+    // RFC 7950 section 5.6.4: a server with YANG 1.1 modules advertises :yang-library
+    assert.ok(
+      r.server_capabilities.some((c) => c.startsWith('urn:ietf:params:netconf:capability:yang-library:')),
+      'no :yang-library capability',
+    );
+    assert.equal(r.base, '1.1', 'ncclient did not settle on base:1.1 (chunked framing)');
+  });
+
+  it('get of netconf-state lists this session, the datastores, the schemas and the hello capabilities', async function () {
+    interface State {
+      session_id: string;
+      capabilities: string[];
+      datastores: string[];
+      schemas: { identifier: string; version: string; format: string }[];
+      sessions: { session_id: string; username: string; source_host: string }[];
+      in_rpcs: string[];
+      server_capabilities: string[];
+    }
+    const r = await ncclient<State>(port, ['netconf-state']);
+    assert.deepEqual(
+      [...r.capabilities].sort(),
+      [...r.server_capabilities].sort(),
+      'netconf-state/capabilities differs from the hello (RFC 6022 section 2.1.1)',
+    );
+    assert.ok(r.datastores.includes('running'), `datastores: ${r.datastores.join(' ')}`);
+    const refresh = yangFile(YANG_DIR, 'ncbgp-refresh');
+    assert.ok(
+      r.schemas.some((s) => s.identifier === 'ncbgp-refresh' && s.version === refresh.revision && /yang$/.test(s.format)),
+      `schemas lack ncbgp-refresh@${refresh.revision}: ${JSON.stringify(r.schemas)}`,
+    );
+    const me = r.sessions.find((s) => s.session_id === r.session_id);
+    assert.ok(me, `own session ${r.session_id} not in ${JSON.stringify(r.sessions)}`);
+    assert.equal(me.username, USERS.admin.name);
+    assert.equal(me.source_host, '127.0.0.1');
+    assert.equal(r.in_rpcs.length, 1, 'statistics/in-rpcs');
+    assert.match(r.in_rpcs[0], /^[0-9]+$/);
+  });
+
+  it('get-config of running with a subtree filter returns only the selected peer', async function () {
+    const r = await ncclient<{ peers: string[]; data_xml: string }>(port, ['get-config', '--address', '127.0.0.3']);
+    assert.deepEqual(r.peers, ['127.0.0.3'], r.data_xml);
+  });
+
+  const schemaCases = [
+    { name: 'ncbgp-refresh, no version', module: 'ncbgp-refresh', dir: YANG_DIR, withVersion: false, format: '' },
+    { name: 'ncbgp-refresh, version and format yang', module: 'ncbgp-refresh', dir: YANG_DIR, withVersion: true, format: 'yang' },
+    { name: 'ietf-netconf-monitoring', module: 'ietf-netconf-monitoring', dir: path.join(YANG_DIR, 'ietf'), withVersion: true, format: '' },
+  ];
+  for (const c of schemaCases) {
+    it(`get-schema returns the module text: ${c.name}`, async function () {
+      const { file, revision } = yangFile(c.dir, c.module);
+      const args = ['get-schema', '--identifier', c.module];
+      if (c.withVersion) args.push('--version', revision);
+      if (c.format) args.push('--format', c.format);
+      const r = await ncclient<{ text: string }>(port, args);
+      assert.equal(r.text, readFileSync(file, 'utf8'));
+    });
+  }
+
+  it('lock running; a second session is refused with lock-denied naming the holder', async function () {
+    interface Lock {
+      a_session_id: string;
+      b_session_id: string;
+      a_lock: boolean;
+      b_lock: RpcErrorSeen[] | 'ok';
+      a_unlock: boolean;
+      b_lock_after_unlock: boolean;
+      b_unlock: boolean;
+    }
+    const r = await ncclient<Lock>(port, ['lock', '--user2', USERS.admin.name, '--password2', USERS.admin.password]);
+    assert.equal(r.a_lock, true);
+    assert.notEqual(r.b_lock, 'ok', 'second lock of running was granted');
+    assert.ok(Array.isArray(r.b_lock));
+    assert.equal(r.b_lock.length, 1);
+    const [err] = r.b_lock;
+    assert.equal(err.tag, 'lock-denied', err.xml);
+    assert.equal(err.type, 'protocol', err.xml);
+    assert.equal(err.severity, 'error', err.xml);
+    // RFC 6241 section 7.5: error-info carries the session-id of the lock holder
+    assert.equal(err.info_session_id, r.a_session_id, err.xml);
+    assert.equal(r.a_unlock, true);
+    assert.equal(r.b_lock_after_unlock, true, 'lock not granted after the holder unlocked');
+    assert.equal(r.b_unlock, true);
+  });
+
+  const invalidCases = [
+    {
+      name: 'direction sideways',
+      body: '<all/><direction>sideways</direction>',
+      leaf: 'direction',
+    },
+    {
+      name: 'peer-address 192.0.2.300',
+      body: '<peer-address>192.0.2.300</peer-address><direction>import</direction>',
+      leaf: 'peer-address',
+    },
+  ];
+  for (const c of invalidCases) {
+    it(`refresh-bgp-mvpn with an invalid value (${c.name}) gets invalid-value and an error-path`, async function () {
+      const xml = `<refresh-bgp-mvpn xmlns="${NS_REFRESH}">${c.body}</refresh-bgp-mvpn>`;
+      const r = await ncclient<{ errors?: RpcErrorSeen[]; reply_xml?: string }>(port, ['rpc', '--xml', xml]);
+      assert.ok(r.errors, `no rpc-error: ${r.reply_xml}`);
+      assert.equal(r.errors.length, 1, JSON.stringify(r.errors));
+      const [err] = r.errors;
+      assert.equal(err.tag, 'invalid-value', err.xml);
+      assert.ok(err.type === 'application' || err.type === 'protocol', err.xml);
+      assert.ok(err.path, `no error-path: ${err.xml}`);
+      assert.match(err.path, new RegExp(`(^|/)([\\w.-]+:)?refresh-bgp-mvpn/([\\w.-]+:)?${c.leaf}$`), err.xml);
+    });
+  }
+
+  it('create-subscription: the subscriber gets netconf-session-start for a second session', async function () {
+    interface Start {
+      subscriber_session_id: string;
+      second_session_id: string;
+      username?: string;
+      session_id?: string;
+      source_host?: string;
+      notifications: string[];
+    }
+    const r = await ncclient<Start>(port, [
+      'session-start',
+      '--user2',
+      USERS.viewer.name,
+      '--password2',
+      USERS.viewer.password,
+    ]);
+    const seen = r.notifications.join('\n');
+    assert.equal(r.session_id, r.second_session_id, `no netconf-session-start for it; got:\n${seen}`);
+    assert.notEqual(r.second_session_id, r.subscriber_session_id);
+    assert.equal(r.username, USERS.viewer.name, seen);
+    assert.equal(r.source_host, '127.0.0.1', seen);
+  });
+});
