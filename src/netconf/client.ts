@@ -66,6 +66,7 @@ export class NetconfClient extends EventEmitter<NetconfClientEvents> {
   private textPending = 0;
   private readonly writeQueue: { bytes: Buffer; done: (err?: Error) => void }[] = [];
   private blocked = false;
+  private flushScheduled = false;
   private nextMessageId = 1;
   private closedReason: Error | undefined;
   private isClosed = false;
@@ -289,19 +290,24 @@ export class NetconfClient extends EventEmitter<NetconfClientEvents> {
     if (this.isClosed) return Promise.reject(this.closeError());
     return new Promise<void>((resolve, reject) => {
       this.writeQueue.push({ bytes, done: (err) => (err ? reject(err) : resolve()) });
-      if (!this.blocked) this.flush();
+      if (!this.blocked && !this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => {
+          this.flushScheduled = false;
+          if (!this.blocked && !this.isClosed) this.flush();
+        });
+      }
     });
   }
 
-  // Writes until the channel says stop (write() false), then waits for 'drain'.
+  // Writes what was queued in one turn as one piece (pipelined requests share
+  // SSH packets), then waits for 'drain' when the channel says stop.
   private flush(): void {
     this.blocked = false;
-    while (this.writeQueue.length > 0 && !this.blocked) {
-      const item = this.writeQueue.shift();
-      if (!item) break;
-      this.blocked = !this.channel.write(item.bytes);
-      item.done();
-    }
+    const items = this.writeQueue.splice(0);
+    if (items.length === 0) return;
+    this.blocked = !this.channel.write(items.length === 1 ? items[0].bytes : Buffer.concat(items.map((i) => i.bytes)));
+    for (const item of items) item.done();
   }
 
   private closeError(): Error {

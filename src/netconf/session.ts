@@ -37,6 +37,9 @@ export interface SessionEvents {
   onEnded(session: NetconfSession, reason: TerminationReason, killedBy?: number): void;
 }
 
+/** above this many corked bytes a write goes out at once */
+const CORK_BYTES = 64 * 1024;
+
 type State = 'hello-wait' | 'established' | 'closing' | 'ended';
 
 export class NetconfSession {
@@ -50,7 +53,10 @@ export class NetconfSession {
   private processing = false;
   private paused = false;
   private backpressured = false;
-  private readonly queued: Buffer[] = [];
+  /** frames waiting to be written: corked for the rest of this turn, or behind backpressure */
+  private readonly outbox: Buffer[] = [];
+  private outboxBytes = 0;
+  private flushScheduled = false;
   private queuedNotifications = 0;
   private endReason: TerminationReason = 'dropped';
   private killedBy?: number;
@@ -79,6 +85,7 @@ export class NetconfSession {
     const caps = this.serverCapabilities.map((c) => elem(NS.base, 'capability', c));
     const hello = elem(NS.base, 'hello', [elem(NS.base, 'capabilities', caps), elem(NS.base, 'session-id', this.id)]);
     this.send(Buffer.from('<?xml version="1.0" encoding="UTF-8"?>' + serialize(hello)));
+    this.flush();
   }
 
   /** Bytes received from the client. */
@@ -109,10 +116,7 @@ export class NetconfSession {
   /** The transport may be written again. */
   drained(): void {
     this.backpressured = false;
-    while (this.queued.length > 0 && !this.backpressured) {
-      const b = this.queued.shift() as Buffer;
-      this.backpressured = !this.transport.write(b);
-    }
+    this.flush();
     if (!this.backpressured) {
       this.queuedNotifications = 0;
       const w = this.waitDrain;
@@ -126,7 +130,7 @@ export class NetconfSession {
     if (this.state === 'ended') return;
     this.state = 'ended';
     this.pending.length = 0;
-    this.queued.length = 0;
+    this.outbox.length = 0;
     this.waitDrain?.();
     this.events.onEnded(this, this.endReason, this.killedBy);
   }
@@ -207,6 +211,7 @@ export class NetconfSession {
         if (state === 'ended') break;
         this.send(Buffer.from(reply));
         if (state === 'closing') {
+          this.flush();
           this.transport.end();
           break;
         }
@@ -225,11 +230,32 @@ export class NetconfSession {
     return this.state;
   }
 
-  /** Replies go out while the session is closing too (the <ok/> of close-session). */
+  /**
+   * Replies go out while the session is closing too (the <ok/> of
+   * close-session). Frames made in one turn of the event loop leave in one
+   * write (pipelined replies, notification bursts), up to CORK_BYTES.
+   */
   private send(message: Buffer): void {
     if (this.state === 'ended') return;
     const frame = encodeFrame(message, this.framing);
-    if (this.backpressured) this.queued.push(frame);
-    else this.backpressured = !this.transport.write(frame);
+    this.outbox.push(frame);
+    this.outboxBytes += frame.length;
+    if (this.backpressured) return;
+    if (this.outboxBytes >= CORK_BYTES) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  private flush(): void {
+    if (this.backpressured || this.outbox.length === 0 || this.state === 'ended') return;
+    const data = this.outbox.length === 1 ? this.outbox[0] : Buffer.concat(this.outbox, this.outboxBytes);
+    this.outbox.length = 0;
+    this.outboxBytes = 0;
+    this.backpressured = !this.transport.write(data);
   }
 }

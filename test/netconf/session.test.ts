@@ -136,22 +136,36 @@ describe('NETCONF session core', () => {
   });
 
   it('waits for drain before the next reply', async () => {
-    const h = harness();
+    // each reply is made in its own turn of the event loop, so each is its own write
+    const h = harness({}, async (_s, m) => {
+      await tick();
+      return `<rpc-reply xmlns="${BASE}">${m.toString()}</rpc-reply>`;
+    });
     h.setWritable(false);
     h.session.feed(Buffer.concat([encodeFrame(HELLO_11, 'eom'), encodeFrame('<a/>', 'chunked'), encodeFrame('<b/>', 'chunked')]));
-    await tick();
+    for (let i = 0; i < 10; i++) await tick();
     assert.equal(replies(h, 'chunked').length, 1);
     h.setWritable(true);
     h.session.drained();
-    await tick();
+    for (let i = 0; i < 10; i++) await tick();
     assert.equal(replies(h, 'chunked').length, 2);
   });
 
-  it('ends a subscriber whose transport stays backpressured past the notification queue limit', () => {
+  it('writes the replies to pipelined requests made in one turn in one piece', async () => {
+    const h = harness();
+    h.session.feed(Buffer.concat([encodeFrame(HELLO_11, 'eom'), ...Array.from({ length: 5 }, () => encodeFrame('<r/>', 'chunked'))]));
+    await tick();
+    await tick();
+    assert.equal(h.written.length, 2, 'the hello, then one write');
+    assert.equal(replies(h, 'chunked').length, 5);
+  });
+
+  it('ends a subscriber whose transport stays backpressured past the notification queue limit', async () => {
     const h = harness({ maxQueuedNotifications: 3 });
     h.session.feed(encodeFrame(HELLO_11, 'eom'));
     h.setWritable(false);
-    h.session.sendNotification('<notification n="0"/>'); // written, transport now backpressured
+    h.session.sendNotification('<notification n="0"/>');
+    await tick(); // written, transport now backpressured
     for (let i = 1; i <= 3; i++) h.session.sendNotification(`<notification n="${i}"/>`); // queued
     assert.equal(h.ended.reason, undefined);
     h.session.sendNotification('<notification n="4"/>'); // one too many
