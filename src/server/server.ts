@@ -79,6 +79,8 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
   chmodSync(config.stateDir, 0o700);
   const schema = SchemaRegistry.load(YANG_DIR);
+  log.info('YANG modules loaded', { modules: schema.modules().length });
+  for (const d of schema.diagnostics()) log.debug('YANG module note', { module: d.module, by: d.source, note: d.message });
   const users = new UserDirectory(config.netconf.users);
   const initial = config.initialContent ? initialContent(schema, config.initialContent) : [];
   const datastores = new Datastores(['running'], initial);
