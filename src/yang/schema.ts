@@ -417,7 +417,7 @@ interface Owner {
 /** A node that has schema children. */
 export type SchemaParent = DataNodeSchema | CaseSchema | RpcSchema | NotificationSchema | ModuleSchema | OperationBody;
 
-const INT_BOUNDS: Record<IntegerBase, [bigint, bigint]> = {
+export const INT_BOUNDS: Record<IntegerBase, [bigint, bigint]> = {
   int8: [-128n, 127n],
   int16: [-32768n, 32767n],
   int32: [-2147483648n, 2147483647n],

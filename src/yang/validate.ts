@@ -21,6 +21,7 @@
 // RFC 7950 section 7.14.2 encodes input), list entries with key predicates.
 import { ErrorTag, ErrorType, NetconfRpcError } from '../netconf/rpc-error';
 import { resolvePrefix, XmlElement } from '../netconf/xml';
+import { INT_BOUNDS } from './schema';
 import type { CaseSchema, ChoiceSchema, DataNodeSchema, ListSchema, NotificationSchema, RpcSchema, YangType } from './schema';
 
 export interface ValidateOptions {
@@ -55,16 +56,6 @@ export interface ValueViolation {
 /** Maps a prefix of an identityref value to a namespace; no prefix means the leaf's own module. */
 export type PrefixResolver = (prefix: string | undefined) => string | undefined;
 
-const INT_LIMITS: Record<string, [bigint, bigint]> = {
-  int8: [-128n, 127n],
-  int16: [-32768n, 32767n],
-  int32: [-2147483648n, 2147483647n],
-  int64: [-9223372036854775808n, 9223372036854775807n],
-  uint8: [0n, 255n],
-  uint16: [0n, 65535n],
-  uint32: [0n, 4294967295n],
-  uint64: [0n, 18446744073709551615n],
-};
 const INTEGER_TEXT = /^[-+]?[0-9]+$/;
 const DECIMAL_TEXT = /^([-+]?)([0-9]+)(?:\.([0-9]+))?$/;
 const BASE64_TEXT = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -116,7 +107,7 @@ export function checkValue(type: YangType, value: string, resolve: PrefixResolve
       const m = DECIMAL_TEXT.exec(value);
       if (!m || (m[3]?.length ?? 0) > type.fractionDigits) return { message: `"${value}" is not a decimal64 with at most ${type.fractionDigits} fraction digits` };
       const scaled = BigInt(m[2] + (m[3] ?? '').padEnd(type.fractionDigits, '0')) * (m[1] === '-' ? -1n : 1n);
-      if (!inIntervals(scaled, [{ min: INT_LIMITS.int64[0], max: INT_LIMITS.int64[1] }])) return { message: `"${value}" is outside decimal64` };
+      if (!inIntervals(scaled, [{ min: INT_BOUNDS.int64[0], max: INT_BOUNDS.int64[1] }])) return { message: `"${value}" is outside decimal64` };
       if (type.range && !inIntervals(scaled, type.range.intervals)) return { message: type.range.errorMessage ?? `"${value}" is outside the range`, appTag: type.range.errorAppTag };
       return undefined;
     }
@@ -137,7 +128,7 @@ export function checkValue(type: YangType, value: string, resolve: PrefixResolve
     default: {
       if (!INTEGER_TEXT.test(value)) return { message: `"${value}" is not an integer` };
       const v = BigInt(value);
-      const [lo, hi] = INT_LIMITS[type.base];
+      const [lo, hi] = INT_BOUNDS[type.base];
       if (v < lo || v > hi) return { message: `${value} is outside ${type.base}` };
       if (type.range && !inIntervals(v, type.range.intervals)) return { message: type.range.errorMessage ?? `${value} is outside ${show(type.range.intervals)}`, appTag: type.range.errorAppTag };
       return undefined;
