@@ -1,7 +1,7 @@
 // Interop tests need software nobody on this team wrote (DESIGN.md section 4):
 // missing locally, the test is skipped with a clear message; with
 // NCBGP_REQUIRE_INTEROP=1 (as .ci/run sets) it fails instead.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 /** True when `command` (a name looked up on PATH, or a path) can be run. */
 function toolFound(command: string): boolean {
@@ -32,4 +32,28 @@ export function requireTool(ctx: Mocha.Context, command: string, why?: string): 
   const skipped = beforeAll && runnable?.parent ? testsOf(runnable.parent) : [ctx.currentTest ?? runnable];
   for (const test of skipped) if (test) test.title += ` [skipped: ${reason}]`;
   ctx.skip();
+}
+
+export interface ToolRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a tool with stdin closed (batch tools must not wait for a terminal), killed after `timeoutMs`. */
+export function runTool(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ToolRun> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+    proc.on('error', reject);
+    proc.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
 }

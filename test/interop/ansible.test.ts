@@ -1,14 +1,13 @@
 // Ansible 7.7 (ansible-core 2.14, ansible.netcommon, ncclient over paramiko)
 // against the real server: fixtures/netconf-get.yml run with the json callback.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { child, parseXml, type XmlElement } from '../../src/netconf/xml';
 import { NS } from '../../src/netconf/namespaces';
 import { startServer, type TestServer } from '../helpers/server';
-import { requireTool } from '../helpers/interop';
+import { requireTool, runTool, ToolRun } from '../helpers/interop';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const NS_BGP = 'urn:ncbgp:yang:ncbgp-bgp';
@@ -33,34 +32,12 @@ interface JsonCallbackOutput {
   stats: Record<string, { failures: number; unreachable: number; ok: number }>;
 }
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
-    proc.on('error', reject);
-    proc.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
 
 describe('interop: Ansible ansible.netcommon.netconf_get', function () {
   this.timeout(180_000);
   let server: TestServer | undefined;
   let home = '';
-  let out: Run;
+  let out: ToolRun;
   let result: JsonCallbackOutput | undefined;
 
   function task(name: string): TaskResult {
@@ -84,7 +61,7 @@ describe('interop: Ansible ansible.netcommon.netconf_get', function () {
     requireTool(this, 'ansible-playbook', 'package ansible');
     home = mkdtempSync(path.join(os.tmpdir(), 'ncbgp-ansible-'));
     server = await startServer({ config: { 'initial-content': INITIAL_CONTENT } });
-    out = await run(
+    out = await runTool(
       'ansible-playbook',
       [
         '-i',

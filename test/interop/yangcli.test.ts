@@ -2,14 +2,13 @@
 // yangcli reads the server's modules with get-schema before it can address
 // them, so `sget-config /bgp` only works if get-schema of ncbgp-bgp did.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { child, parseXml, type XmlElement } from '../../src/netconf/xml';
 import { NS } from '../../src/netconf/namespaces';
 import { startServer, USERS, type TestServer } from '../helpers/server';
-import { requireTool } from '../helpers/interop';
+import { requireTool, runTool, ToolRun } from '../helpers/interop';
 
 const NS_BGP = 'urn:ncbgp:yang:ncbgp-bgp';
 const YANGCLI_TIMEOUT_MS = 60_000;
@@ -27,29 +26,6 @@ const INITIAL_CONTENT = {
 // (yangcli then asks on the terminal whether to send it anyway).
 const SCRIPT = ['sget /netconf-state/statistics', 'sget /netconf-state/sessions', 'sget-config /bgp source=running'];
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    // stdin closed: batch mode must not wait for a terminal
-    const proc = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
-    proc.on('error', reject);
-    proc.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
 
 /** The <rpc-reply> documents that --display-mode=xml prints, in order. */
 function replies(stdout: string): XmlElement[] {
@@ -66,7 +42,7 @@ describe('interop: yangcli (yuma123)', function () {
   this.timeout(120_000);
   let server: TestServer | undefined;
   let home = '';
-  let out: Run;
+  let out: ToolRun;
   let docs: XmlElement[] = [];
 
   before(async function () {
@@ -75,7 +51,7 @@ describe('interop: yangcli (yuma123)', function () {
     server = await startServer({ config: { 'initial-content': INITIAL_CONTENT } });
     const script = path.join(home, 'commands');
     writeFileSync(script, SCRIPT.join('\n') + '\n');
-    out = await run(
+    out = await runTool(
       'yangcli',
       [
         `--user=${USERS.admin.name}`,
