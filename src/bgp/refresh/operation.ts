@@ -1,0 +1,271 @@
+// Soft reset operations (DESIGN.md section 1): which peers a selector picks,
+// which are skipped and why, and when each selected peer is done. Pure: the
+// engine does the sending and feeds back what happens; timers are injected.
+import { AfiSafi } from '../wire/types';
+
+export type Direction = 'import' | 'export';
+
+/** `refresh bgp mvpn { all | <ipv4-address> | group <name> | external | internal }` */
+export type PeerSelector =
+  | { readonly kind: 'all' }
+  | { readonly kind: 'address'; readonly address: string }
+  | { readonly kind: 'group'; readonly group: string }
+  | { readonly kind: 'external' }
+  | { readonly kind: 'internal' };
+
+/** What the selection needs to know of a configured peer. */
+export interface RefreshCandidate {
+  readonly address: string;
+  readonly group?: string;
+  readonly external: boolean;
+  readonly established: boolean;
+  readonly state: string;
+  /** the family was negotiated on the session (both sides' multiprotocol capability) */
+  readonly familyNegotiated: boolean;
+  readonly routeRefresh: boolean;
+  readonly enhancedRouteRefresh: boolean;
+  readonly keepAllRoutes: boolean;
+}
+
+/** How a selected peer is refreshed. */
+export type RefreshMethod =
+  | 'local' // import with keep-all-routes: the stored Adj-RIB-In through the import policy again
+  | 'enhanced' // import: ROUTE-REFRESH, the peer answers BoRR ... EoRR (RFC 7313)
+  | 'quiet-period' // import: ROUTE-REFRESH, done after a quiet period (RFC 2918 only)
+  | 'export'; // export policy again, the difference sent, done when drained
+
+export type Completion = 'eorr' | 'quiet-period' | 'local' | 'drained';
+export type PeerStatus = 'completed' | 'skipped' | 'failed';
+
+export interface SelectedPeer {
+  readonly address: string;
+  readonly method: RefreshMethod;
+}
+
+export interface SkippedPeer {
+  readonly address: string;
+  readonly reason: string;
+}
+
+export class RefreshSelectionError extends Error {
+  constructor(
+    readonly kind: 'unknown-peer' | 'unknown-group',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function familyName(f: AfiSafi): string {
+  if (f.afi === 1 && f.safi === 5) return 'ipv4-mvpn';
+  if (f.afi === 1 && f.safi === 1) return 'ipv4-unicast';
+  return `afi ${f.afi} safi ${f.safi}`;
+}
+
+/** Picks the peers of a selector and says why each one left out is skipped. */
+export function selectPeers(
+  candidates: readonly RefreshCandidate[],
+  groups: ReadonlySet<string>,
+  selector: PeerSelector,
+  family: AfiSafi,
+  direction: Direction,
+): { selected: SelectedPeer[]; skipped: SkippedPeer[] } {
+  let chosen: readonly RefreshCandidate[];
+  switch (selector.kind) {
+    case 'all':
+      chosen = candidates;
+      break;
+    case 'address':
+      chosen = candidates.filter((c) => c.address === selector.address);
+      if (chosen.length === 0) throw new RefreshSelectionError('unknown-peer', `no peer ${selector.address} is configured`);
+      break;
+    case 'group':
+      if (!groups.has(selector.group)) throw new RefreshSelectionError('unknown-group', `no peer group ${selector.group} is configured`);
+      chosen = candidates.filter((c) => c.group === selector.group);
+      break;
+    case 'external':
+      chosen = candidates.filter((c) => c.external);
+      break;
+    case 'internal':
+      chosen = candidates.filter((c) => !c.external);
+  }
+  const selected: SelectedPeer[] = [];
+  const skipped: SkippedPeer[] = [];
+  const name = familyName(family);
+  for (const c of chosen) {
+    if (!c.established) skipped.push({ address: c.address, reason: `session is not established (${c.state})` });
+    else if (!c.familyNegotiated) skipped.push({ address: c.address, reason: `peer did not negotiate ${name}` });
+    else if (direction === 'export') selected.push({ address: c.address, method: 'export' });
+    else if (c.keepAllRoutes) selected.push({ address: c.address, method: 'local' });
+    else if (!c.routeRefresh) skipped.push({ address: c.address, reason: 'peer does not support route-refresh' });
+    else selected.push({ address: c.address, method: c.enhancedRouteRefresh ? 'enhanced' : 'quiet-period' });
+  }
+  return { selected, skipped };
+}
+
+export interface PeerResult {
+  readonly operationId: number;
+  readonly peerAddress: string;
+  readonly family: AfiSafi;
+  readonly direction: Direction;
+  readonly status: PeerStatus;
+  readonly reason?: string;
+  readonly completion?: Completion;
+  readonly routes: number;
+  readonly startTime: Date;
+  readonly endTime: Date;
+}
+
+export interface OperationSummary {
+  readonly operationId: number;
+  readonly family: AfiSafi;
+  readonly direction: Direction;
+  readonly selector: PeerSelector;
+  readonly startTime: Date;
+  readonly endTime: Date;
+  readonly selected: number;
+  readonly completed: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly peers: readonly PeerResult[];
+}
+
+export interface Timers {
+  setTimeout(cb: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface OperationTiming {
+  /** import without enhanced route refresh: done after this long with no UPDATE of the family */
+  readonly quietPeriodMs: number;
+  /** a selected peer not done after this long has failed */
+  readonly timeoutMs: number;
+}
+
+interface Tracked {
+  readonly method: RefreshMethod;
+  routes: number;
+  quiet?: unknown;
+  timeout?: unknown;
+  done: boolean;
+}
+
+/**
+ * One refresh operation's bookkeeping: the engine reports what it saw (an
+ * UPDATE, EoRR, drain, session down) and this decides completion.
+ */
+export class RefreshOperation {
+  readonly startTime = new Date();
+  private readonly peers = new Map<string, Tracked>();
+  private readonly results: PeerResult[] = [];
+  private finished = false;
+
+  constructor(
+    readonly id: number,
+    readonly family: AfiSafi,
+    readonly direction: Direction,
+    readonly selector: PeerSelector,
+    selected: readonly SelectedPeer[],
+    skipped: readonly SkippedPeer[],
+    private readonly timing: OperationTiming,
+    private readonly timers: Timers,
+    private readonly onPeerDone: (r: PeerResult) => void,
+    private readonly onDone: (s: OperationSummary) => void,
+  ) {
+    for (const s of skipped) this.results.push(this.result(s.address, 'skipped', { reason: s.reason }));
+    for (const s of selected) this.peers.set(s.address, { method: s.method, routes: 0, done: false });
+  }
+
+  /**
+   * Reports the skipped peers and arms the selected peers' timers; call it
+   * once the reply naming the operation is out, before the per-peer work.
+   */
+  start(): void {
+    for (const r of this.results) this.onPeerDone(r);
+    for (const [address, t] of this.peers) {
+      t.timeout = this.timers.setTimeout(() => this.fail(address, `not done within ${this.timing.timeoutMs} ms`), this.timing.timeoutMs);
+      if (t.method === 'quiet-period') this.armQuiet(address, t);
+    }
+    this.finishIfDone();
+  }
+
+  isTracking(address: string): boolean {
+    const t = this.peers.get(address);
+    return t !== undefined && !t.done;
+  }
+
+  methodOf(address: string): RefreshMethod | undefined {
+    return this.peers.get(address)?.method;
+  }
+
+  /** An UPDATE of the family from the peer: counts its routes, restarts the quiet period. */
+  updateReceived(address: string, routes: number): void {
+    const t = this.peers.get(address);
+    if (!t || t.done) return;
+    t.routes += routes;
+    if (t.method === 'quiet-period') this.armQuiet(address, t);
+  }
+
+  /** The work is done: EoRR received, the local re-evaluation ran, or the export drained. */
+  complete(address: string, completion: Completion, routes?: number): void {
+    const t = this.peers.get(address);
+    if (!t || t.done) return;
+    if (routes !== undefined) t.routes = routes;
+    this.end(address, t, 'completed', { completion });
+  }
+
+  fail(address: string, reason: string): void {
+    const t = this.peers.get(address);
+    if (!t || t.done) return;
+    this.end(address, t, 'failed', { reason });
+  }
+
+  private armQuiet(address: string, t: Tracked): void {
+    if (t.quiet !== undefined) this.timers.clearTimeout(t.quiet);
+    t.quiet = this.timers.setTimeout(() => this.complete(address, 'quiet-period'), this.timing.quietPeriodMs);
+  }
+
+  private end(address: string, t: Tracked, status: PeerStatus, extra: { reason?: string; completion?: Completion }): void {
+    t.done = true;
+    if (t.quiet !== undefined) this.timers.clearTimeout(t.quiet);
+    if (t.timeout !== undefined) this.timers.clearTimeout(t.timeout);
+    const r = this.result(address, status, { ...extra, routes: t.routes });
+    this.results.push(r);
+    this.onPeerDone(r);
+    this.finishIfDone();
+  }
+
+  private result(address: string, status: PeerStatus, extra: { reason?: string; completion?: Completion; routes?: number }): PeerResult {
+    return {
+      operationId: this.id,
+      peerAddress: address,
+      family: this.family,
+      direction: this.direction,
+      status,
+      reason: extra.reason,
+      completion: extra.completion,
+      routes: extra.routes ?? 0,
+      startTime: this.startTime,
+      endTime: new Date(),
+    };
+  }
+
+  private finishIfDone(): void {
+    if (this.finished || [...this.peers.values()].some((t) => !t.done)) return;
+    this.finished = true;
+    const count = (s: PeerStatus): number => this.results.filter((r) => r.status === s).length;
+    this.onDone({
+      operationId: this.id,
+      family: this.family,
+      direction: this.direction,
+      selector: this.selector,
+      startTime: this.startTime,
+      endTime: new Date(),
+      selected: this.peers.size,
+      completed: count('completed'),
+      skipped: count('skipped'),
+      failed: count('failed'),
+      peers: this.results,
+    });
+  }
+}
