@@ -1,0 +1,271 @@
+// Adj-RIB-Out of one peer session and family (RFC 4271 section 3.2): what was
+// last advertised to the peer, NLRI and outgoing AttributeSet, in arrays by
+// Loc-RIB slot (two pointers per route, no hashing on export). Exports compare
+// what the Loc-RIB, the export policy and the advertisement rules call for
+// with it, and yield the difference grouped by outgoing attribute set, so
+// that many NLRI share one UPDATE.
+//
+// Advertisement rules (RFC 4271 sections 5.1 and 9.2):
+// - never back to the peer the best path came from;
+// - RFC 1997: NO_ADVERTISE to no peer, NO_EXPORT (and NO_EXPORT_SUBCONFED) to
+//   no EBGP peer;
+// - a route learned from an IBGP peer is not sent to another IBGP peer (no
+//   route reflection);
+// - EBGP: AS_PATH prepended with the local AS, NEXT_HOP self, no LOCAL_PREF,
+//   no MED unless locally originated (5.1.4), no ORIGINATOR_ID or CLUSTER_LIST;
+// - IBGP: LOCAL_PREF (the route's degree of preference, default 100), AS_PATH
+//   and NEXT_HOP unchanged except NEXT_HOP self for locally originated routes;
+// - unrecognized attributes: non-transitive ones dropped, transitive ones
+//   passed on with Partial set (section 5).
+
+import { AsPathSegmentType, AttrFlag, type AsPathSegment, type PathAttribute } from '../wire/types';
+import { ipv4Bytes, type AttributeSet, type AttributeSets, type NlriKey } from './attributes';
+import type { LocRib, RibChanges } from './loc-rib';
+import type { Path, RouteSource } from './path';
+import type { Policy } from './policy';
+
+export interface AdjRibOutOptions {
+  /** the peer session routes are advertised to */
+  readonly peer: RouteSource;
+  readonly locRib: LocRib;
+  readonly attributeSets: AttributeSets;
+  /** this speaker's address on the session: NEXT_HOP self */
+  readonly localAddress: string;
+  /** absent: advertise all */
+  readonly exportPolicy?: Policy;
+}
+
+/** NLRI to advertise with one attribute set (one or more UPDATEs once packed). */
+export interface Announcement {
+  readonly attributes: AttributeSet;
+  readonly nlri: NlriKey[];
+}
+
+export interface ExportUpdate {
+  readonly announcements: Announcement[];
+  readonly withdrawals: NlriKey[];
+}
+
+const AS_SEQUENCE_MAX = 255; // ASNs in one segment: the segment length is one octet (RFC 4271 section 4.3)
+
+/** AS_PATH with `asn` prepended (RFC 4271 section 5.1.2). */
+function prepend(segments: readonly AsPathSegment[], asn: number): AsPathSegment[] {
+  const first = segments[0];
+  if (first !== undefined && first.type === AsPathSegmentType.AS_SEQUENCE && first.asns.length < AS_SEQUENCE_MAX) {
+    return [{ type: AsPathSegmentType.AS_SEQUENCE, asns: [asn, ...first.asns] }, ...segments.slice(1)];
+  }
+  return [{ type: AsPathSegmentType.AS_SEQUENCE, asns: [asn] }, ...segments];
+}
+
+export class AdjRibOut {
+  readonly peer: RouteSource;
+  private readonly locRib: LocRib;
+  private readonly sets: AttributeSets;
+  private readonly nextHopSelf: Buffer;
+  private exportPolicy: Policy | undefined;
+  // what the peer has, by Loc-RIB slot: the NLRI and the attribute set advertised
+  private readonly advertisedKeys: (NlriKey | undefined)[] = [];
+  private readonly advertisedSets: (AttributeSet | undefined)[] = [];
+  private count = 0;
+  /** outgoing attribute set per Loc-RIB path */
+  private readonly outgoingCache = new WeakMap<Path, AttributeSet>();
+  private lastPath: Path | undefined;
+  private lastOutgoing: AttributeSet | undefined;
+
+  constructor(options: AdjRibOutOptions) {
+    this.peer = options.peer;
+    this.locRib = options.locRib;
+    this.sets = options.attributeSets;
+    this.nextHopSelf = ipv4Bytes(options.localAddress);
+    this.exportPolicy = options.exportPolicy;
+  }
+
+  /** Export policy for the next exports; exportAll() applies it to everything. */
+  setExportPolicy(policy: Policy | undefined): void {
+    this.exportPolicy = policy;
+  }
+
+  /** Re-exports what changed in the Loc-RIB (LocRib.takeChanges()); returns what to send and records it. */
+  exportDiff(changes: RibChanges): ExportUpdate {
+    const out = new Batch();
+    for (const slot of changes.slots) this.reconcile(slot, out);
+    return out.result();
+  }
+
+  /**
+   * Export soft reset, and the initial advertisement: re-runs the export
+   * policy over the whole Loc-RIB and returns only the difference with what
+   * the peer has.
+   */
+  exportAll(): ExportUpdate {
+    const out = new Batch();
+    const end = Math.max(this.locRib.slotCount, this.advertisedKeys.length);
+    for (let slot = 0; slot < end; slot++) this.reconcile(slot, out);
+    return out.result();
+  }
+
+  /** Everything advertised, grouped by attribute set: the answer to the peer's ROUTE-REFRESH (RFC 2918 section 4). */
+  resendAll(): ExportUpdate {
+    const out = new Batch();
+    for (const [key, attributes] of this.entries()) out.announce(key, attributes);
+    return out.result();
+  }
+
+  /** What was last advertised for `key`, for an NLRI the Loc-RIB has or had until the last takeChanges(). */
+  get(key: NlriKey): AttributeSet | undefined {
+    const slot = this.locRib.slotOf(key);
+    return slot !== undefined && this.advertisedKeys[slot] === key ? this.advertisedSets[slot] : undefined;
+  }
+
+  *entries(): IterableIterator<[NlriKey, AttributeSet]> {
+    for (let slot = 0; slot < this.advertisedKeys.length; slot++) {
+      const key = this.advertisedKeys[slot];
+      const set = this.advertisedSets[slot];
+      if (key !== undefined && set !== undefined) yield [key, set];
+    }
+  }
+
+  /** Routes in the Adj-RIB-Out. */
+  get advertisedCount(): number {
+    return this.count;
+  }
+
+  /** The session is gone. */
+  clear(): void {
+    this.advertisedKeys.length = 0;
+    this.advertisedSets.length = 0;
+    this.count = 0;
+  }
+
+  /** The outgoing attribute set the peer should have for `key`, or undefined for none. */
+  private wanted(key: NlriKey, best: Path): AttributeSet | undefined {
+    const from = best.source;
+    if (from === this.peer) return undefined; // never back to where it came from
+    if (from.internal && this.peer.internal) return undefined; // RFC 4271 section 9.2: no IBGP to IBGP
+    if (best.noAdvertise || (best.noExport && this.peer.external)) return undefined;
+    if (this.exportPolicy !== undefined && !this.exportPolicy.accepts(key, best.attributes, this.locRib.family)) return undefined;
+    return this.outgoing(best);
+  }
+
+  private reconcile(slot: number, out: Batch): void {
+    const key = this.locRib.keyAt(slot);
+    let current = this.advertisedSets[slot];
+    const currentKey = this.advertisedKeys[slot];
+    if (currentKey !== undefined && currentKey !== key) {
+      // the slot's NLRI left the Loc-RIB (and the slot may hold another one now)
+      out.withdraw(currentKey);
+      this.forget(slot);
+      current = undefined;
+    }
+    if (key === undefined) return;
+    const best = this.locRib.bestAt(slot);
+    const wanted = best === undefined ? undefined : this.wanted(key, best);
+    if (wanted === current) return;
+    if (wanted === undefined) {
+      out.withdraw(key);
+      this.forget(slot);
+      return;
+    }
+    if (current === undefined) {
+      while (this.advertisedKeys.length <= slot) {
+        // dense arrays: V8 would make a sparse one a dictionary
+        this.advertisedKeys.push(undefined);
+        this.advertisedSets.push(undefined);
+      }
+      this.advertisedKeys[slot] = key;
+      this.count++;
+    }
+    this.advertisedSets[slot] = wanted;
+    out.announce(key, wanted);
+  }
+
+  private forget(slot: number): void {
+    this.advertisedKeys[slot] = undefined;
+    this.advertisedSets[slot] = undefined;
+    this.count--;
+  }
+
+  private outgoing(path: Path): AttributeSet {
+    if (path === this.lastPath && this.lastOutgoing !== undefined) return this.lastOutgoing;
+    let set = this.outgoingCache.get(path);
+    if (set === undefined) {
+      set = this.rewrite(path);
+      this.outgoingCache.set(path, set);
+    }
+    this.lastPath = path;
+    this.lastOutgoing = set;
+    return set;
+  }
+
+  private rewrite(path: Path): AttributeSet {
+    const ebgp = this.peer.external;
+    const local = path.source.local;
+    const attrs: PathAttribute[] = [];
+    let origin = false;
+    let asPath: readonly AsPathSegment[] = [];
+    for (const a of path.attributes.attributes) {
+      switch (a.type) {
+        case 'origin':
+          origin = true;
+          attrs.push(a);
+          break;
+        case 'as-path':
+          asPath = a.segments;
+          break;
+        case 'local-pref':
+          break; // set below for IBGP
+        case 'med':
+          if (!ebgp || local) attrs.push(a);
+          break;
+        case 'originator-id':
+        case 'cluster-list':
+          if (!ebgp) attrs.push(a);
+          break;
+        case 'as4-path':
+        case 'as4-aggregator':
+          // RFC 6793 section 4.1: the RIB holds 4-octet AS numbers; the codec
+          // derives these when the session has no 4-octet AS support
+          break;
+        case 'unknown':
+          if ((a.flags & AttrFlag.TRANSITIVE) !== 0) attrs.push({ type: 'unknown', flags: a.flags | AttrFlag.PARTIAL, code: a.code, value: a.value });
+          break;
+        default:
+          attrs.push(a);
+      }
+    }
+    if (!origin) attrs.push({ type: 'origin', value: 0 });
+    attrs.push({ type: 'as-path', segments: ebgp ? prepend(asPath, this.peer.localAs) : asPath });
+    if (!ebgp) attrs.push({ type: 'local-pref', value: path.localPref });
+    const nextHop = ebgp || local || path.attributes.nextHop.length === 0 ? this.nextHopSelf : path.attributes.nextHop;
+    return this.sets.intern(attrs, nextHop);
+  }
+}
+
+/** Announcements grouped by attribute set, and withdrawals, in the order met. */
+class Batch {
+  private readonly groups = new Map<AttributeSet, NlriKey[]>();
+  private readonly withdrawals: NlriKey[] = [];
+  private lastSet: AttributeSet | undefined;
+  private lastGroup: NlriKey[] | undefined;
+
+  announce(key: NlriKey, attributes: AttributeSet): void {
+    if (attributes !== this.lastSet || this.lastGroup === undefined) {
+      let group = this.groups.get(attributes);
+      if (group === undefined) {
+        group = [];
+        this.groups.set(attributes, group);
+      }
+      this.lastSet = attributes;
+      this.lastGroup = group;
+    }
+    this.lastGroup.push(key);
+  }
+
+  withdraw(key: NlriKey): void {
+    this.withdrawals.push(key);
+  }
+
+  result(): ExportUpdate {
+    return { announcements: [...this.groups].map(([attributes, nlri]) => ({ attributes, nlri })), withdrawals: this.withdrawals };
+  }
+}
