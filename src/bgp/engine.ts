@@ -1,0 +1,514 @@
+// The BGP engine's one face (DESIGN.md section 3): takes a typed
+// configuration, holds the peers' sessions and the RIBs, runs soft resets,
+// and tells what happens through typed events. No NETCONF, XML or YANG here.
+import { EventEmitter } from 'node:events';
+import { Logger } from '../log';
+import { OperationSummary, PeerResult, PeerSelector, RefreshOperation, selectPeers, Direction, OperationTiming, RefreshCandidate } from './refresh/operation';
+import { AdjRibIn, AdjRibOut, AttributeSets, ExportUpdate, LocRib, nextHopOf, nlriBytes, nlriKey, Policy, PolicyConfig, RouteSource } from './rib';
+import { Negotiated, SessionState, Timers } from './session/fsm';
+import { Peer } from './session/peer';
+import { BgpListener, connectTcp, systemTimers } from './session/transport';
+import { CodecOptions, encodeMessage } from './wire/codec';
+import { encodeMvpnNlri, MvpnRoute } from './wire/mvpn';
+import { encodeRouteTarget } from './wire/attributes';
+import { addressOctets } from './wire/address';
+import { endOfRib, endOfRibFamily, packUpdates, packWithdrawals, updateHandling } from './wire/update';
+import { AfiSafi, ErrorHandling, PathAttribute, RouteRefreshMessage, RouteRefreshSubtype, UpdateMessage } from './wire/types';
+
+export const IPV4_UNICAST: AfiSafi = { afi: 1, safi: 1 };
+export const IPV4_MVPN: AfiSafi = { afi: 1, safi: 5 };
+const FAMILIES = [IPV4_MVPN, IPV4_UNICAST] as const;
+const familyKey = (f: AfiSafi): string => `${f.afi}/${f.safi}`;
+
+export interface FamilySettings {
+  readonly enabled: boolean;
+  /** keep the pre-policy Adj-RIB-In: import soft reset needs no ROUTE-REFRESH */
+  readonly keepAllRoutes: boolean;
+  readonly importPolicy?: string;
+  readonly exportPolicy?: string;
+}
+
+export interface PeerConfig {
+  readonly address: string;
+  readonly remoteAs: number;
+  readonly remotePort: number;
+  readonly localAddress?: string;
+  readonly group?: string;
+  readonly passive: boolean;
+  readonly description?: string;
+  readonly holdTime: number;
+  readonly connectRetryTime: number;
+  readonly routeRefresh: boolean;
+  readonly enhancedRouteRefresh: boolean;
+  readonly mvpn: FamilySettings;
+  readonly unicast: FamilySettings;
+}
+
+/** A locally originated route (the `mvpn-route` list) */
+export interface OriginatedRoute {
+  readonly route: MvpnRoute;
+  readonly routeTargets: readonly string[];
+}
+
+export interface EngineConfig {
+  readonly localAs: number;
+  readonly routerId: string;
+  readonly listen?: { readonly address: string; readonly port: number };
+  readonly groups: readonly string[];
+  /** with their group's settings already applied */
+  readonly peers: readonly PeerConfig[];
+  readonly policies: readonly PolicyConfig[];
+  readonly originated: readonly OriginatedRoute[];
+  readonly refresh: OperationTiming;
+}
+
+export interface FamilyCounters {
+  readonly received: number;
+  readonly accepted: number;
+  readonly advertised: number;
+}
+
+export interface PeerStatus {
+  readonly address: string;
+  readonly group?: string;
+  readonly external: boolean;
+  readonly state: SessionState;
+  readonly negotiated?: Negotiated;
+  readonly mvpn?: FamilyCounters;
+  readonly unicast?: FamilyCounters;
+  readonly lastRefresh?: PeerResult;
+}
+
+export interface RefreshRequest {
+  readonly family: AfiSafi;
+  readonly selector: PeerSelector;
+  readonly direction: Direction;
+}
+
+export interface RefreshStarted {
+  readonly operationId: number;
+  readonly selected: readonly { address: string }[];
+  readonly skipped: readonly { address: string; reason: string }[];
+}
+
+export interface EngineEvents {
+  'peer-refresh-complete': [result: PeerResult];
+  'refresh-complete': [summary: OperationSummary];
+  'peer-state': [address: string, from: SessionState, to: SessionState];
+}
+
+interface FamilyRibs {
+  readonly family: AfiSafi;
+  readonly settings: FamilySettings;
+  readonly in: AdjRibIn;
+  readonly out: AdjRibOut;
+}
+
+/** UPDATEs waiting for a peer's socket, made a batch at a time (bounded memory). */
+interface SendJob {
+  readonly messages: Iterator<Buffer>;
+  readonly done?: () => void;
+}
+
+interface PeerRuntime {
+  config: PeerConfig;
+  readonly peer: Peer;
+  readonly ribs: Map<string, FamilyRibs>;
+  readonly jobs: SendJob[];
+  codec: CodecOptions;
+  lastRefresh?: PeerResult;
+}
+
+/** NLRI handed to packUpdates at a time: bounds the UPDATEs built ahead of the socket. */
+const PACK_BATCH = 4096;
+const RECENT_OPERATIONS = 64;
+
+export class BgpEngine extends EventEmitter<EngineEvents> {
+  private config?: EngineConfig;
+  private readonly runtimes = new Map<string, PeerRuntime>();
+  private readonly locRibs = new Map<string, LocRib>();
+  private readonly attributeSets = new AttributeSets();
+  private policies = new Map<string, Policy>();
+  private listener?: BgpListener;
+  private listenInfo?: { address: string; port: number };
+  private nextOperationId = 1;
+  private readonly operations = new Map<number, RefreshOperation>();
+  readonly recent: OperationSummary[] = [];
+
+  constructor(
+    private readonly log: Logger,
+    private readonly timers: Timers = systemTimers,
+  ) {
+    super();
+  }
+
+  /** Applies a whole configuration: sessions are reset only where they must be (AS, address, port, timers, capabilities). */
+  async apply(config: EngineConfig): Promise<void> {
+    const previous = this.config;
+    if (previous && (previous.localAs !== config.localAs || previous.routerId !== config.routerId)) {
+      for (const address of [...this.runtimes.keys()]) this.removePeer(address, 'local AS or router-id changed');
+      this.locRibs.clear();
+    }
+    this.config = config;
+    this.policies = new Map(config.policies.map((p) => [p.name, new Policy(p)]));
+    for (const f of FAMILIES) if (!this.locRibs.has(familyKey(f))) this.locRibs.set(familyKey(f), new LocRib(f, { localAs: config.localAs, routerId: config.routerId }));
+    this.originate(config.originated, previous?.originated ?? []);
+    const wanted = new Map(config.peers.map((p) => [p.address, p]));
+    for (const address of [...this.runtimes.keys()]) if (!wanted.has(address)) this.removePeer(address, 'peer deconfigured');
+    for (const pc of config.peers) {
+      const rt = this.runtimes.get(pc.address);
+      if (rt && sessionChanged(rt.config, pc)) this.removePeer(pc.address, 'peer configuration changed');
+      if (!this.runtimes.has(pc.address)) this.addPeer(pc);
+      else this.updatePolicies(this.runtimes.get(pc.address) as PeerRuntime, pc);
+    }
+    await this.listen(previous?.listen, config.listen);
+    this.propagate();
+  }
+
+  async stop(): Promise<void> {
+    for (const address of [...this.runtimes.keys()]) this.removePeer(address, 'administrative shutdown');
+    await this.listener?.close();
+    this.listener = undefined;
+  }
+
+  get listenAddress(): { address: string; port: number } | undefined {
+    return this.listenInfo;
+  }
+
+  peers(): PeerStatus[] {
+    return [...this.runtimes.values()].map((rt) => {
+      const counters = (f: AfiSafi): FamilyCounters | undefined => {
+        const r = rt.ribs.get(familyKey(f));
+        return r && { received: r.in.receivedCount, accepted: r.in.acceptedCount, advertised: r.out.advertisedCount };
+      };
+      return {
+        address: rt.config.address,
+        group: rt.config.group,
+        external: this.isExternal(rt.config),
+        state: rt.peer.state,
+        negotiated: rt.peer.negotiated,
+        mvpn: counters(IPV4_MVPN),
+        unicast: counters(IPV4_UNICAST),
+        lastRefresh: rt.lastRefresh,
+      };
+    });
+  }
+
+  /**
+   * Starts a soft reset and returns at once with the operation id and the
+   * selected and skipped peers; one 'peer-refresh-complete' follows per
+   * peer, then 'refresh-complete'. Throws RefreshSelectionError for an
+   * unknown peer address or group.
+   */
+  refresh(req: RefreshRequest): RefreshStarted {
+    const config = this.requireConfig();
+    const candidates = [...this.runtimes.values()].map((rt) => this.candidate(rt, req.family));
+    const { selected, skipped } = selectPeers(candidates, new Set(config.groups), req.selector, req.family, req.direction);
+    const id = this.nextOperationId++;
+    const op = new RefreshOperation(
+      id,
+      req.family,
+      req.direction,
+      req.selector,
+      selected,
+      skipped,
+      config.refresh,
+      this.timers,
+      (r) => {
+        const rt = this.runtimes.get(r.peerAddress);
+        if (rt) rt.lastRefresh = r;
+        this.emit('peer-refresh-complete', r);
+      },
+      (s) => {
+        this.operations.delete(id);
+        this.recent.push(s);
+        if (this.recent.length > RECENT_OPERATIONS) this.recent.shift();
+        this.emit('refresh-complete', s);
+      },
+    );
+    this.operations.set(id, op);
+    // the caller has its answer before the first event
+    setImmediate(() => {
+      op.start();
+      for (const s of selected) this.runRefresh(op, s.address, req.family);
+    });
+    return { operationId: id, selected: selected.map((s) => ({ address: s.address })), skipped };
+  }
+
+  private runRefresh(op: RefreshOperation, address: string, family: AfiSafi): void {
+    const rt = this.runtimes.get(address);
+    const ribs = rt?.ribs.get(familyKey(family));
+    if (!rt || !ribs) return op.fail(address, 'session went down');
+    const method = op.methodOf(address);
+    if (method === 'local') {
+      ribs.in.reapplyImportPolicy(this.policy(ribs.settings.importPolicy));
+      this.propagate();
+      op.complete(address, 'local', ribs.in.acceptedCount);
+    } else if (method === 'enhanced' || method === 'quiet-period') {
+      ribs.in.setImportPolicy(this.policy(ribs.settings.importPolicy));
+      const msg: RouteRefreshMessage = { type: 'route-refresh', afi: family.afi, safi: family.safi, subtype: RouteRefreshSubtype.REQUEST };
+      this.enqueue(rt, { messages: [encodeMessage(msg, rt.codec)][Symbol.iterator]() });
+    } else {
+      ribs.out.setExportPolicy(this.policy(ribs.settings.exportPolicy));
+      const update = ribs.out.exportAll();
+      const routes = update.withdrawals.length + update.announcements.reduce((n, a) => n + a.nlri.length, 0);
+      this.enqueue(rt, { messages: this.pack(family, update, rt.codec), done: () => op.complete(address, 'drained', routes) });
+    }
+  }
+
+  private candidate(rt: PeerRuntime, family: AfiSafi): RefreshCandidate {
+    const neg = rt.peer.negotiated;
+    const settings = familySettings(rt.config, family);
+    return {
+      address: rt.config.address,
+      group: rt.config.group,
+      external: this.isExternal(rt.config),
+      established: rt.peer.state === 'established',
+      state: rt.peer.state,
+      familyNegotiated: rt.ribs.has(familyKey(family)),
+      routeRefresh: neg?.routeRefresh ?? false,
+      enhancedRouteRefresh: neg?.enhancedRouteRefresh ?? false,
+      keepAllRoutes: settings?.keepAllRoutes ?? false,
+    };
+  }
+
+  private isExternal(pc: PeerConfig): boolean {
+    return pc.remoteAs !== this.requireConfig().localAs;
+  }
+
+  private requireConfig(): EngineConfig {
+    if (!this.config) throw new Error('the BGP engine has no configuration yet');
+    return this.config;
+  }
+
+  private policy(name: string | undefined): Policy | undefined {
+    return name === undefined ? undefined : this.policies.get(name);
+  }
+
+  private async listen(before: EngineConfig['listen'], now: EngineConfig['listen']): Promise<void> {
+    if (before?.address === now?.address && before?.port === now?.port && this.listener) return;
+    await this.listener?.close();
+    this.listener = undefined;
+    this.listenInfo = undefined;
+    if (!now) return;
+    this.listener = new BgpListener((address) => this.runtimes.get(address)?.peer, this.log);
+    const info = await this.listener.listen(now.port, now.address);
+    this.listenInfo = { address: info.address, port: info.port };
+    this.log.info('BGP listening', { address: info.address, port: info.port });
+  }
+
+  private addPeer(pc: PeerConfig): void {
+    const config = this.requireConfig();
+    const families = FAMILIES.filter((f) => familySettings(pc, f)?.enabled);
+    const peer = new Peer(
+      pc.address,
+      {
+        localAs: config.localAs,
+        bgpId: config.routerId,
+        remoteAs: pc.remoteAs,
+        holdTime: pc.holdTime,
+        connectRetryTime: pc.connectRetryTime,
+        families,
+        routeRefresh: pc.routeRefresh,
+        enhancedRouteRefresh: pc.enhancedRouteRefresh,
+        passive: pc.passive,
+      },
+      { timers: this.timers, connect: () => connectTcp({ address: pc.address, port: pc.remotePort, localAddress: pc.localAddress }), log: this.log },
+    );
+    const rt: PeerRuntime = { config: pc, peer, ribs: new Map(), jobs: [], codec: { fourOctetAs: true } };
+    this.runtimes.set(pc.address, rt);
+    peer.on('stateChange', (from, to) => this.emit('peer-state', pc.address, from, to));
+    peer.on('established', (neg) => this.established(rt, neg));
+    peer.on('update', (u) => this.updateReceived(rt, u));
+    peer.on('routeRefresh', (m) => this.routeRefreshReceived(rt, m));
+    peer.on('drain', () => this.flush(rt));
+    peer.on('down', (reason) => this.down(rt, reason));
+    peer.start();
+  }
+
+  private removePeer(address: string, reason: string): void {
+    const rt = this.runtimes.get(address);
+    if (!rt) return;
+    rt.peer.stop(reason);
+    this.down(rt, reason);
+    rt.peer.removeAllListeners();
+    this.runtimes.delete(address);
+  }
+
+  /** Policy changes take effect for new routes at once and for all routes at the next soft reset; the session stays. */
+  private updatePolicies(rt: PeerRuntime, pc: PeerConfig): void {
+    rt.config = pc;
+    for (const ribs of rt.ribs.values()) {
+      const settings = familySettings(pc, ribs.family);
+      if (!settings) continue;
+      rt.ribs.set(familyKey(ribs.family), { ...ribs, settings });
+      ribs.in.setImportPolicy(this.policy(settings.importPolicy));
+    }
+  }
+
+  private established(rt: PeerRuntime, neg: Negotiated): void {
+    const config = this.requireConfig();
+    rt.codec = { fourOctetAs: neg.fourOctetAs };
+    const source = RouteSource.peer({ address: rt.config.address, bgpId: neg.peerBgpId, remoteAs: neg.peerAs, localAs: config.localAs });
+    const localAddress = rt.config.localAddress ?? config.listen?.address ?? config.routerId;
+    for (const family of neg.families) {
+      const settings = familySettings(rt.config, family);
+      const locRib = this.locRibs.get(familyKey(family));
+      if (!settings?.enabled || !locRib) continue;
+      const ribs: FamilyRibs = {
+        family,
+        settings,
+        in: new AdjRibIn({ source, locRib, keepAllRoutes: settings.keepAllRoutes, importPolicy: this.policy(settings.importPolicy) }),
+        out: new AdjRibOut({ peer: source, locRib, attributeSets: this.attributeSets, localAddress, exportPolicy: this.policy(settings.exportPolicy) }),
+      };
+      rt.ribs.set(familyKey(family), ribs);
+      // RFC 4724 section 2: End-of-RIB after the initial advertisement
+      this.enqueue(rt, { messages: concat(this.pack(family, ribs.out.exportAll(), rt.codec), [endOfRib(family)]) });
+    }
+  }
+
+  private updateReceived(rt: PeerRuntime, update: UpdateMessage): void {
+    const eor = endOfRibFamily(update);
+    if (eor) return;
+    // RFC 7606 section 2: treat-as-withdraw turns the announced NLRI into withdrawals
+    const withdrawAll = updateHandling(update) === ErrorHandling.TREAT_AS_WITHDRAW;
+    let counted = false;
+    const apply = (family: AfiSafi, announced: readonly Buffer[], withdrawn: readonly Buffer[], nextHop: Buffer | undefined): void => {
+      const ribs = rt.ribs.get(familyKey(family));
+      if (!ribs) return;
+      for (const n of withdrawn) ribs.in.withdraw(nlriKey(n));
+      if (announced.length > 0 && (withdrawAll || !nextHop)) for (const n of announced) ribs.in.withdraw(nlriKey(n));
+      else if (announced.length > 0 && nextHop) {
+        const set = this.attributeSets.intern(update.attributes, nextHop);
+        for (const n of announced) ribs.in.set(nlriKey(n), set);
+      }
+      for (const op of this.operations.values()) if (op.family.afi === family.afi && op.family.safi === family.safi && op.isTracking(rt.config.address)) op.updateReceived(rt.config.address, announced.length + withdrawn.length);
+      counted = true;
+    };
+    if (update.nlri.length > 0 || update.withdrawn.length > 0) apply(IPV4_UNICAST, update.nlri, update.withdrawn, nextHopOf(update.attributes, IPV4_UNICAST));
+    for (const a of update.attributes) {
+      if (a.type === 'mp-reach') apply({ afi: a.afi, safi: a.safi }, a.nlri, [], a.nextHop);
+      else if (a.type === 'mp-unreach') apply({ afi: a.afi, safi: a.safi }, [], a.withdrawn, undefined);
+    }
+    if (counted) this.propagate();
+  }
+
+  /** RFC 2918 / RFC 7313: a request gets the Adj-RIB-Out again (in BoRR ... EoRR when enhanced); BoRR and EoRR answer ours. */
+  private routeRefreshReceived(rt: PeerRuntime, m: RouteRefreshMessage): void {
+    const family = { afi: m.afi, safi: m.safi };
+    const ribs = rt.ribs.get(familyKey(family));
+    if (!ribs) return;
+    const marker = (subtype: number): Buffer => encodeMessage({ type: 'route-refresh', afi: m.afi, safi: m.safi, subtype }, rt.codec);
+    if (m.subtype === RouteRefreshSubtype.REQUEST) {
+      const enhanced = rt.peer.negotiated?.enhancedRouteRefresh ?? false;
+      const body = this.pack(family, ribs.out.resendAll(), rt.codec);
+      this.enqueue(rt, { messages: enhanced ? concat([marker(RouteRefreshSubtype.BORR)], body, [marker(RouteRefreshSubtype.EORR)]) : body });
+    } else if (m.subtype === RouteRefreshSubtype.BORR) {
+      ribs.in.markStale();
+    } else if (m.subtype === RouteRefreshSubtype.EORR) {
+      ribs.in.purgeStale();
+      this.propagate();
+      for (const op of this.operations.values()) if (op.family.afi === m.afi && op.family.safi === m.safi && op.methodOf(rt.config.address) === 'enhanced') op.complete(rt.config.address, 'eorr');
+    }
+  }
+
+  private down(rt: PeerRuntime, reason: string): void {
+    rt.jobs.length = 0;
+    for (const ribs of rt.ribs.values()) ribs.in.clear();
+    const hadRoutes = rt.ribs.size > 0;
+    rt.ribs.clear();
+    for (const op of this.operations.values()) op.fail(rt.config.address, `session went down: ${reason}`);
+    if (hadRoutes) this.propagate();
+  }
+
+  /** Loc-RIB changes go to every established peer's Adj-RIB-Out, and from there on the wire. */
+  private propagate(): void {
+    for (const f of FAMILIES) {
+      const locRib = this.locRibs.get(familyKey(f));
+      if (!locRib) continue;
+      const changes = locRib.takeChanges();
+      if (changes.nlri.length === 0) continue;
+      for (const rt of this.runtimes.values()) {
+        const ribs = rt.ribs.get(familyKey(f));
+        if (ribs) this.enqueue(rt, { messages: this.pack(f, ribs.out.exportDiff(changes), rt.codec) });
+      }
+    }
+  }
+
+  private originate(now: readonly OriginatedRoute[], before: readonly OriginatedRoute[]): void {
+    const config = this.requireConfig();
+    const locRib = this.locRibs.get(familyKey(IPV4_MVPN)) as LocRib;
+    const wanted = new Map(now.map((r) => [nlriKey(encodeMvpnNlri(r.route)), r]));
+    for (const r of before) {
+      const key = nlriKey(encodeMvpnNlri(r.route));
+      if (!wanted.has(key)) locRib.withdrawOriginated(key);
+    }
+    for (const [key, r] of wanted) {
+      const attributes: PathAttribute[] = [
+        { type: 'origin', value: 0 },
+        { type: 'as-path', segments: [] },
+      ];
+      if (r.routeTargets.length > 0) attributes.push({ type: 'extended-communities', values: r.routeTargets.map(encodeRouteTarget) });
+      locRib.originate(key, this.attributeSets.intern(attributes, addressOctets(config.routerId)));
+    }
+  }
+
+  /** The UPDATEs of an export, made PACK_BATCH NLRI at a time as the socket takes them. */
+  private *pack(family: AfiSafi, update: ExportUpdate, codec: CodecOptions): Generator<Buffer> {
+    for (let i = 0; i < update.withdrawals.length; i += PACK_BATCH) yield* packWithdrawals(family, update.withdrawals.slice(i, i + PACK_BATCH).map(nlriBytes), codec);
+    for (const a of update.announcements) {
+      for (let i = 0; i < a.nlri.length; i += PACK_BATCH) yield* packUpdates(family, a.attributes.attributes, a.attributes.nextHop, a.nlri.slice(i, i + PACK_BATCH).map(nlriBytes), codec);
+    }
+  }
+
+  private enqueue(rt: PeerRuntime, job: SendJob): void {
+    rt.jobs.push(job);
+    if (rt.jobs.length === 1) this.flush(rt);
+  }
+
+  /** Writes until the socket says stop; 'drain' calls again. A job is done once its last UPDATE was taken by a socket that is not backed up. */
+  private flush(rt: PeerRuntime): void {
+    while (rt.jobs.length > 0) {
+      if (rt.peer.state !== 'established') {
+        rt.jobs.length = 0;
+        return;
+      }
+      const job = rt.jobs[0];
+      for (;;) {
+        const next = job.messages.next();
+        if (next.done) break;
+        if (!rt.peer.send(next.value)) return;
+      }
+      rt.jobs.shift();
+      job.done?.();
+    }
+  }
+}
+
+function familySettings(pc: PeerConfig, f: AfiSafi): FamilySettings | undefined {
+  if (f.afi === IPV4_MVPN.afi && f.safi === IPV4_MVPN.safi) return pc.mvpn;
+  if (f.afi === IPV4_UNICAST.afi && f.safi === IPV4_UNICAST.safi) return pc.unicast;
+  return undefined;
+}
+
+/** What cannot change without a new session (RFC 4271: the OPEN carries it). */
+function sessionChanged(a: PeerConfig, b: PeerConfig): boolean {
+  return (
+    a.remoteAs !== b.remoteAs ||
+    a.remotePort !== b.remotePort ||
+    a.localAddress !== b.localAddress ||
+    a.passive !== b.passive ||
+    a.holdTime !== b.holdTime ||
+    a.connectRetryTime !== b.connectRetryTime ||
+    a.routeRefresh !== b.routeRefresh ||
+    a.enhancedRouteRefresh !== b.enhancedRouteRefresh ||
+    a.mvpn.enabled !== b.mvpn.enabled ||
+    a.unicast.enabled !== b.unicast.enabled ||
+    a.mvpn.keepAllRoutes !== b.mvpn.keepAllRoutes ||
+    a.unicast.keepAllRoutes !== b.unicast.keepAllRoutes
+  );
+}
+
+function* concat(...parts: Iterable<Buffer>[]): Generator<Buffer> {
+  for (const p of parts) yield* p;
+}
