@@ -1,11 +1,13 @@
 // The `ncbgp` command line (DESIGN.md section 2).
 import { parseArgs } from 'node:util';
+import { bgpDecodeCommand } from './bgp-decode';
 import { createLogger } from '../log';
 import { ConfigError, loadConfig } from '../server/config';
 import { startServer } from '../server/server';
 
 const USAGE = `usage:
   ncbgp serve [--config FILE]     run the server (default: the embedded config, NETCONF on 127.0.0.1:8830)
+  ncbgp bgp decode <hex>          print a BGP message as JSON (route types by name, RD, sources, groups, attributes)
 `;
 
 async function serve(args: string[]): Promise<void> {
@@ -29,6 +31,8 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'serve':
       return serve(rest);
+    case 'bgp':
+      return bgpDecodeCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -106,6 +106,15 @@ export interface UpdateMessage {
   readonly withdrawn: readonly Buffer[];
   readonly attributes: readonly PathAttribute[];
   readonly nlri: readonly Buffer[];
+  /**
+   * Set by the decoder only when the UPDATE had errors that RFC 7606 lets the
+   * session survive (attribute-discard, treat-as-withdraw); heavier ones are
+   * thrown. Treat-as-withdraw (RFC 7606 section 2): every NLRI of `nlri` and of
+   * the 'mp-reach' attribute is to be handled as withdrawn; `withdrawn` and
+   * 'mp-unreach' still apply. Attribute-discard: the attribute is already gone
+   * from `attributes`. The heaviest handling wins (RFC 7606 section 3 (h)).
+   */
+  readonly errors?: readonly BgpMessageError[];
 }
 
 /** RFC 4271 section 4.5 */
@@ -195,6 +204,8 @@ export class BgpMessageError extends Error {
     readonly data: Buffer,
     readonly handling: ErrorHandling,
     message: string,
+    /** the address family to disable when `handling` is afi-safi-disable (RFC 7606 section 2, RFC 4760 section 7) */
+    readonly afiSafi?: AfiSafi,
   ) {
     super(message);
   }
