@@ -130,3 +130,47 @@ describe('BGP engine: two ncbgp engines in MVPN', function () {
     assert.throws(() => a.refresh({ family: MVPN, selector: { kind: 'group', group: 'nope' }, direction: 'import' }), /no peer group nope/);
   });
 });
+
+describe('BGP engine: refresh against peers without enhanced route refresh', function () {
+  it('completes after the quiet period, skips a peer without route refresh, fails a peer that goes down mid-refresh', async () => {
+    const a = new BgpEngine(log);
+    const b = new BgpEngine(log);
+    const c = new BgpEngine(log);
+    try {
+      // B: route refresh without the enhanced form; C: no route refresh at all
+      await b.apply({ ...base(65001, '192.0.2.2', '127.0.0.2'), peers: [peerConfig('127.0.0.1', 65000, { enhancedRouteRefresh: false })], originated: ROUTES.slice(0, 3) });
+      await c.apply({ ...base(65002, '192.0.2.3', '127.0.0.3'), peers: [peerConfig('127.0.0.1', 65000, { routeRefresh: false, enhancedRouteRefresh: false })], originated: ROUTES.slice(3, 4) });
+      const peers = [
+        peerConfig('127.0.0.2', 65001, { remotePort: b.listenAddress?.port, passive: false, localAddress: '127.0.0.1' }),
+        peerConfig('127.0.0.3', 65002, { remotePort: c.listenAddress?.port, passive: false, localAddress: '127.0.0.1' }),
+      ];
+      await a.apply({ ...base(65000, '192.0.2.1', '127.0.0.1'), peers });
+      await until('both sessions', () => a.peers().every((p) => p.state === 'established'));
+      await until('routes from both', () => a.peers().every((p) => (p.mvpn?.accepted ?? 0) > 0));
+      const neg = a.peers().find((p) => p.address === '127.0.0.2')?.negotiated;
+      assert.deepEqual([neg?.routeRefresh, neg?.enhancedRouteRefresh], [true, false]);
+
+      const events = collect(a);
+      const started = a.refresh({ family: MVPN, selector: { kind: 'external' }, direction: 'import' });
+      assert.deepEqual(started.selected, [{ address: '127.0.0.2' }]);
+      assert.deepEqual(started.skipped, [{ address: '127.0.0.3', reason: 'peer does not support route-refresh' }]);
+      await until('refresh-complete', () => events.ops.length === 1);
+      const done = events.peers.find((p) => p.peerAddress === '127.0.0.2');
+      assert.deepEqual([done?.status, done?.completion, done?.routes], ['completed', 'quiet-period', 3]);
+      assert.equal(a.peers().find((p) => p.address === '127.0.0.2')?.mvpn?.accepted, 3, 'the re-sent routes replace the old ones');
+
+      // a peer that goes away while its refresh runs ends as failed; the other session stays up
+      const again = a.refresh({ family: MVPN, selector: { kind: 'address', address: '127.0.0.2' }, direction: 'import' });
+      await b.stop();
+      await until('second refresh-complete', () => events.ops.length === 2);
+      const failed = events.peers.find((p) => p.operationId === again.operationId);
+      assert.equal(failed?.status, 'failed');
+      assert.match(failed?.reason ?? '', /session went down/);
+      assert.equal(a.peers().find((p) => p.address === '127.0.0.3')?.state, 'established');
+    } finally {
+      await a.stop();
+      await b.stop();
+      await c.stop();
+    }
+  });
+});
