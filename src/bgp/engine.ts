@@ -102,6 +102,8 @@ interface FamilyRibs {
   readonly settings: FamilySettings;
   readonly in: AdjRibIn;
   readonly out: AdjRibOut;
+  /** Loc-RIB changes were left out while the peer's socket was backed up: catch up with one full diff */
+  behind: boolean;
 }
 
 /** UPDATEs waiting for a peer's socket, made a batch at a time (bounded memory). */
@@ -360,6 +362,7 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
         settings,
         in: new AdjRibIn({ source, locRib, keepAllRoutes: settings.keepAllRoutes, importPolicy: this.policy(settings.importPolicy) }),
         out: new AdjRibOut({ peer: source, locRib, attributeSets: this.attributeSets, localAddress, exportPolicy: this.policy(settings.exportPolicy) }),
+        behind: false,
       };
       rt.ribs.set(familyKey(family), ribs);
       // RFC 4724 section 2: End-of-RIB after the initial advertisement
@@ -430,7 +433,10 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
       if (changes.nlri.length === 0) continue;
       for (const rt of this.runtimes.values()) {
         const ribs = rt.ribs.get(familyKey(f));
-        if (ribs) this.enqueue(rt, { messages: this.pack(f, ribs.out.exportDiff(changes), rt.codec) });
+        if (!ribs) continue;
+        // a peer still writing earlier UPDATEs gets no queue of diffs: it catches up once drained
+        if (rt.jobs.length > 0) ribs.behind = true;
+        else this.enqueue(rt, { messages: this.pack(f, ribs.out.exportDiff(changes), rt.codec) });
       }
     }
   }
@@ -481,6 +487,15 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
       }
       rt.jobs.shift();
       job.done?.();
+      if (rt.jobs.length === 0) this.catchUp(rt);
+    }
+  }
+
+  private catchUp(rt: PeerRuntime): void {
+    for (const ribs of rt.ribs.values()) {
+      if (!ribs.behind) continue;
+      ribs.behind = false;
+      rt.jobs.push({ messages: this.pack(ribs.family, ribs.out.exportAll(), rt.codec) });
     }
   }
 }
