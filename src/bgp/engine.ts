@@ -9,11 +9,11 @@ import { Negotiated, SessionState, Timers } from './session/fsm';
 import { Peer } from './session/peer';
 import { BgpListener, connectTcp, systemTimers } from './session/transport';
 import { CodecOptions, encodeMessage } from './wire/codec';
-import { encodeMvpnNlri, MvpnRoute } from './wire/mvpn';
+import { encodeMvpnNlri, MvpnRoute, mvpnRouteType } from './wire/mvpn';
 import { encodeRouteTarget } from './wire/attributes';
 import { addressOctets } from './wire/address';
 import { endOfRib, endOfRibFamily, packUpdates, packWithdrawals, updateHandling } from './wire/update';
-import { AfiSafi, ErrorHandling, PathAttribute, RouteRefreshMessage, RouteRefreshSubtype, UpdateMessage } from './wire/types';
+import { AfiSafi, ErrorHandling, MvpnRouteType, PathAttribute, RouteRefreshMessage, RouteRefreshSubtype, UpdateMessage } from './wire/types';
 
 export const IPV4_UNICAST: AfiSafi = { afi: 1, safi: 1 };
 export const IPV4_MVPN: AfiSafi = { afi: 1, safi: 5 };
@@ -390,8 +390,8 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
     };
     if (update.nlri.length > 0 || update.withdrawn.length > 0) apply(IPV4_UNICAST, update.nlri, update.withdrawn, nextHopOf(update.attributes, IPV4_UNICAST));
     for (const a of update.attributes) {
-      if (a.type === 'mp-reach') apply({ afi: a.afi, safi: a.safi }, a.nlri, [], a.nextHop);
-      else if (a.type === 'mp-unreach') apply({ afi: a.afi, safi: a.safi }, [], a.withdrawn, undefined);
+      if (a.type === 'mp-reach') apply({ afi: a.afi, safi: a.safi }, knownRoutes(a), [], a.nextHop);
+      else if (a.type === 'mp-unreach') apply({ afi: a.afi, safi: a.safi }, [], knownRoutes({ ...a, nlri: a.withdrawn }), undefined);
     }
     if (counted) this.propagate();
   }
@@ -522,6 +522,15 @@ function sessionChanged(a: PeerConfig, b: PeerConfig): boolean {
     a.mvpn.keepAllRoutes !== b.mvpn.keepAllRoutes ||
     a.unicast.keepAllRoutes !== b.unicast.keepAllRoutes
   );
+}
+
+/** RFC 7606 section 5.4: MVPN routes of an unknown type are skipped, the rest of the UPDATE still counts. */
+function knownRoutes(a: { readonly afi: number; readonly safi: number; readonly nlri: readonly Buffer[] }): readonly Buffer[] {
+  if (a.afi !== IPV4_MVPN.afi || a.safi !== IPV4_MVPN.safi) return a.nlri;
+  return a.nlri.filter((n) => {
+    const t = mvpnRouteType(n);
+    return t >= MvpnRouteType.INTRA_AS_I_PMSI_AD && t <= MvpnRouteType.SOURCE_TREE_JOIN;
+  });
 }
 
 function* concat(...parts: Iterable<Buffer>[]): Generator<Buffer> {

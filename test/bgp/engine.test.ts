@@ -4,6 +4,11 @@ import assert from 'node:assert/strict';
 import { BgpEngine, EngineConfig, PeerConfig } from '../../src/bgp/engine';
 import { OperationSummary, PeerResult } from '../../src/bgp/refresh/operation';
 import { OriginatedRoute } from '../../src/bgp/engine';
+import { Peer } from '../../src/bgp/session/peer';
+import { connectTcp, systemTimers } from '../../src/bgp/session/transport';
+import { encodeMessage } from '../../src/bgp/wire/codec';
+import { encodeMvpnNlri } from '../../src/bgp/wire/mvpn';
+import { UpdateMessage } from '../../src/bgp/wire/types';
 import { createLogger } from '../../src/log';
 
 const log = createLogger({}, () => undefined);
@@ -171,6 +176,41 @@ describe('BGP engine: refresh against peers without enhanced route refresh', fun
       await a.stop();
       await b.stop();
       await c.stop();
+    }
+  });
+});
+
+describe('BGP engine: what a peer sends that it cannot use', function () {
+  it('skips MVPN routes of an unknown type and keeps the rest of the UPDATE (RFC 7606 section 5.4)', async () => {
+    const b = new BgpEngine(log);
+    await b.apply({ ...base(65001, '192.0.2.2', '127.0.0.2'), peers: [peerConfig('127.0.0.1', 65000)] });
+    const sender = new Peer(
+      '127.0.0.2',
+      { localAs: 65000, bgpId: '192.0.2.1', remoteAs: 65001, holdTime: 90, connectRetryTime: 1, families: [MVPN], routeRefresh: true, enhancedRouteRefresh: true, passive: false },
+      { timers: systemTimers, connect: () => connectTcp({ address: '127.0.0.2', port: b.listenAddress?.port, localAddress: '127.0.0.1' }) },
+    );
+    try {
+      sender.start();
+      await until('session', () => sender.state === 'established');
+      const known = encodeMvpnNlri({ routeType: 1, rd: '65000:1', originatingRouter: '192.0.2.1' });
+      const unknown = Buffer.from([9, 2, 0xaa, 0xbb]);
+      const update: UpdateMessage = {
+        type: 'update',
+        withdrawn: [],
+        attributes: [
+          { type: 'mp-reach', afi: 1, safi: 5, nextHop: Buffer.from([192, 0, 2, 1]), nlri: [unknown, known] },
+          { type: 'origin', value: 0 },
+          { type: 'as-path', segments: [{ type: 2, asns: [65000] }] },
+        ],
+        nlri: [],
+      };
+      sender.send(encodeMessage(update, { fourOctetAs: true }));
+      await until('the known route', () => (b.peers()[0].mvpn?.accepted ?? 0) === 1);
+      assert.equal(b.peers()[0].state, 'established');
+      assert.equal(b.peers()[0].mvpn?.received, 1, 'the unknown type is not stored');
+    } finally {
+      sender.stop();
+      await b.stop();
     }
   });
 });
