@@ -2,6 +2,7 @@
 // configuration, holds the peers' sessions and the RIBs, runs soft resets,
 // and tells what happens through typed events. No NETCONF, XML or YANG here.
 import { EventEmitter } from 'node:events';
+import { isIPv4 } from 'node:net';
 import { Logger } from '../log';
 import { OperationSummary, PeerResult, PeerSelector, RefreshOperation, selectPeers, Direction, OperationTiming, RefreshCandidate } from './refresh/operation';
 import { AdjRibIn, AdjRibOut, AttributeSets, ExportUpdate, LocRib, nextHopOf, nlriBytes, nlriKey, Policy, PolicyConfig, RouteSource } from './rib';
@@ -352,7 +353,9 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
     const config = this.requireConfig();
     rt.codec = { fourOctetAs: neg.fourOctetAs };
     const source = RouteSource.peer({ address: rt.config.address, bgpId: neg.peerBgpId, remoteAs: neg.peerAs, localAs: config.localAs });
-    const localAddress = rt.config.localAddress ?? config.listen?.address ?? config.routerId;
+    // NEXT_HOP self (RFC 4271 section 5.1.3): a wildcard or IPv6 listen address is no IPv4 next hop
+    const listen = config.listen?.address;
+    const localAddress = rt.config.localAddress ?? (listen !== undefined && isIPv4(listen) && listen !== '0.0.0.0' ? listen : config.routerId);
     for (const family of neg.families) {
       const settings = familySettings(rt.config, family);
       const locRib = this.locRibs.get(familyKey(family));
