@@ -5,10 +5,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { utils } from 'ssh2';
 import { NetconfClient } from '../src/netconf/client';
 import { NS } from '../src/netconf/namespaces';
-import { startServer, TestServer } from '../test/helpers/server';
+import { ed25519KeyPair, startServer, TestServer } from '../test/helpers/server';
 
 const SETUP_SESSIONS = 100;
 const SEQUENTIAL_RPCS = 5000;
@@ -145,7 +144,7 @@ async function idleSessionMemory(n: number): Promise<IdleMemory> {
 
 /** Our server on an ephemeral port, with a key-authenticated user as netconfd has. */
 async function startOurs(): Promise<{ server: TestServer; target: Target }> {
-  const key = utils.generateKeyPairSync('ed25519', { comment: 'ncbgp-bench' });
+  const key = ed25519KeyPair('ncbgp-bench');
   const server = await startServer({ config: { netconf: { users: [{ name: 'bench', 'authorized-keys': [key.public], level: 3 }] } } });
   const connect = (): Promise<NetconfClient> => NetconfClient.connect({ host: '127.0.0.1', port: server.port, username: 'bench', privateKey: key.private });
   return { server, target: { name: 'ncbgp', connect } };

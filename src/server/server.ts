@@ -41,12 +41,23 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/**
+ * ssh2 1.17's OpenSSH-format ed25519 generator makes a key its own parser
+ * refuses about once in 250 ("Malformed OpenSSH private key"): make another.
+ */
+function newHostKey(): string {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const { private: key } = utils.generateKeyPairSync('ed25519');
+    if (!(utils.parseKey(key) instanceof Error)) return key;
+  }
+  throw new Error('could not generate an SSH host key that ssh2 can read');
+}
+
 /** RFC 6242 section 6: the server's SSH host key, made on first start (ed25519, mode 0600). */
 function hostKey(file: string, log: Logger): Buffer {
   if (!existsSync(file)) {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    const { private: privateKey } = utils.generateKeyPairSync('ed25519');
-    writeFileSync(file, privateKey, { mode: 0o600, flag: 'wx' });
+    writeFileSync(file, newHostKey(), { mode: 0o600, flag: 'wx' });
     log.info('generated SSH host key', { file });
   }
   const key = readFileSync(file);

@@ -4,6 +4,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { utils } from 'ssh2';
 import { NetconfClient } from '../../src/netconf/client';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
@@ -140,4 +141,15 @@ function listeningPort(line: string): number | undefined {
 /** A NETCONF session to `server` as `user` (password login, default users: password = name). */
 export function connect(server: { port: number }, user: string = USERS.admin.name, password: string = user): Promise<NetconfClient> {
   return NetconfClient.connect({ host: '127.0.0.1', port: server.port, username: user, password });
+}
+
+/**
+ * An ed25519 key pair in OpenSSH format. ssh2 1.17 makes a key its own
+ * parser refuses about once in 250, so a refused one is made again.
+ */
+export function ed25519KeyPair(comment?: string): { private: string; public: string } {
+  for (;;) {
+    const pair = utils.generateKeyPairSync('ed25519', comment ? { comment } : {});
+    if (!(utils.parseKey(pair.private) instanceof Error)) return pair;
+  }
 }

@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { utils } from 'ssh2';
 import { ConnectOptions, NetconfClient, replyErrors, SessionClosedError } from '../../src/netconf/client';
 import { CAPABILITY, NS } from '../../src/netconf/namespaces';
 import { child, XmlElement } from '../../src/netconf/xml';
 import { requireTool } from '../helpers/interop';
+import { ed25519KeyPair } from '../helpers/server';
 
 const ANCHOR = '/work/shared/anchors/netconfd.sh';
 const PORT = 18851;
@@ -153,7 +153,7 @@ describe('NetconfClient against netconfd (yuma123)', function () {
   });
 
   it('rejects connect() for a key the server does not know', async () => {
-    const { private: key } = utils.generateKeyPairSync('ed25519');
+    const { private: key } = ed25519KeyPair();
     const e = await rejection(NetconfClient.connect({ ...opts, privateKey: key }));
     assert.match(e.message, /authentication/i);
   });

@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, utils } from 'ssh2';
 import { NetconfClient } from '../../src/netconf/client';
-import { connect, REPO_ROOT, startServer, TestServer } from '../helpers/server';
+import { connect, ed25519KeyPair, REPO_ROOT, startServer, TestServer } from '../helpers/server';
 
-const robotKey = utils.generateKeyPairSync('ed25519');
-const strangerKey = utils.generateKeyPairSync('ed25519');
+const robotKey = ed25519KeyPair();
+const strangerKey = ed25519KeyPair();
 
 /** Opens an SSH connection as admin and asks for a channel of the given kind. */
 function sshRequest(port: number, kind: 'sftp' | 'exec' | 'shell'): Promise<string> {
