@@ -72,6 +72,8 @@ sax.on('error', (message: string) => {
 /** Parses one XML document; refuses DTDs outright (RFC 6241 has no use for them). */
 export function parseXml(text: string, limits: ParseLimits = { maxDepth: 64 }): XmlElement {
   // XML allows entity declarations only in a DTD, and a DTD only after <!DOCTYPE
+  // libxmljs2 aborts the process on an empty string instead of reporting it
+  if (text.trim() === '') throw new XmlParseError('empty message: no root element');
   if (text.includes('<!DOCTYPE') || text.includes('<!ENTITY')) throw new XmlParseError('document type declarations are not allowed');
   state = { stack: [], maxDepth: limits.maxDepth };
   sax.parseString(text);

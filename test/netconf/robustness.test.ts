@@ -343,6 +343,18 @@ describe('NETCONF robustness (server process, SSH, our client)', function () {
       });
     }
 
+    it('an empty end-of-message framed message gets malformed-message and the session goes on', async () => {
+      const c = await open({ capabilities: [CAPABILITY.base10] });
+      const result = outcome(c);
+      await c.sendRaw(']]>]]>');
+      const o = await result;
+      assert.equal(o.kind, 'reply');
+      if (o.kind !== 'reply') return;
+      assert.deepEqual(replyErrors(o.reply).map((e) => [e.type, e.tag]), [['rpc', 'malformed-message']]);
+      assert.deepEqual(replyErrors(await c.rpc(GET_STATS)), []);
+      await othersUnaffected();
+    });
+
     const unknownOps = [
       { name: 'in the base namespace', xml: '<frobnicate/>' },
       { name: 'in a namespace no module has', xml: '<frobnicate xmlns="urn:example:nothing"/>' },
