@@ -3,6 +3,7 @@ import { runNetconfBench } from './netconf';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   netconf: runNetconfBench,
+  bgp: async () => (await import('./bgp')).runBgpBench(),
 };
 
 async function main(names: string[]): Promise<void> {
