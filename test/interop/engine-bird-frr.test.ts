@@ -9,10 +9,10 @@
 // engine, which listens first.
 import assert from 'node:assert/strict';
 import { BgpEngine, EngineConfig, IPV4_UNICAST, PeerConfig } from '../../src/bgp/engine';
-import { OperationSummary, PeerResult } from '../../src/bgp/refresh/operation';
 import { createLogger } from '../../src/log';
 import { Bird, freePort, Frr, FRR_BGPD, startBird, startFrr, waitUntil } from '../helpers/bgp-peers';
 import { requireTool } from '../helpers/interop';
+import { operationResults } from '../helpers/engine';
 
 const log = createLogger({}, () => undefined);
 
@@ -39,21 +39,6 @@ const engineConfig = (address: string, peer: PeerConfig): EngineConfig => ({
   refresh: { quietPeriodMs: 500, timeoutMs: 15_000 },
 });
 
-/** The engine's results of one operation, as its events tell them. */
-function operation(engine: BgpEngine, operationId: number): Promise<{ peers: PeerResult[]; summary: OperationSummary }> {
-  const peers: PeerResult[] = [];
-  return new Promise((resolve) => {
-    const onPeer = (r: PeerResult): void => void (r.operationId === operationId && peers.push(r));
-    const onDone = (s: OperationSummary): void => {
-      if (s.operationId !== operationId) return;
-      engine.off('peer-refresh-complete', onPeer);
-      engine.off('refresh-complete', onDone);
-      resolve({ peers, summary: s });
-    };
-    engine.on('peer-refresh-complete', onPeer);
-    engine.on('refresh-complete', onDone);
-  });
-}
 
 describe('BGP engine interop: BIRD 2.0', function () {
   this.timeout(40_000);
@@ -97,7 +82,7 @@ describe('BGP engine interop: BIRD 2.0', function () {
   it('import refresh: ROUTE-REFRESH, BIRD re-sends inside BoRR/EoRR, completion at EoRR', async () => {
     const started = engine.refresh({ family: IPV4_UNICAST, selector: { kind: 'all' }, direction: 'import' });
     assert.deepEqual([started.selected, started.skipped], [[{ address: BIRD.address }], []]);
-    const { peers, summary } = await operation(engine, started.operationId);
+    const { peers, summary } = await operationResults(engine, started.operationId);
     assert.deepEqual(peers.map((p) => [p.status, p.completion, p.routes]), [['completed', 'eorr', ROUTES.length]]);
     assert.deepEqual([summary.completed, summary.failed], [1, 0]);
     assert.deepEqual([status()?.unicast?.accepted, status()?.state], [ROUTES.length, 'established'], 'routes re-sent before EoRR are not purged');

@@ -9,10 +9,10 @@
 // ROUTE-REFRESH only without enhanced route refresh (see the last test).
 import assert from 'node:assert/strict';
 import { BgpEngine, EngineConfig, IPV4_MVPN, IPV4_UNICAST, PeerConfig } from '../../src/bgp/engine';
-import { OperationSummary, PeerResult } from '../../src/bgp/refresh/operation';
 import { createLogger } from '../../src/log';
 import { Exabgp, exabgpAnnounced, ExabgpEvent, startExabgp, waitUntil } from '../helpers/bgp-peers';
 import { requireTool } from '../helpers/interop';
+import { operationResults } from '../helpers/engine';
 
 const log = createLogger({}, () => undefined);
 
@@ -58,21 +58,6 @@ async function indexOf(exa: Exabgp, mark: number, pred: (e: ExabgpEvent) => bool
   return exa.events().indexOf(e, mark);
 }
 
-/** The engine's results of one operation, as its events tell them. */
-function operation(engine: BgpEngine, operationId: number): Promise<{ peers: PeerResult[]; summary: OperationSummary }> {
-  const peers: PeerResult[] = [];
-  return new Promise((resolve) => {
-    const onPeer = (r: PeerResult): void => void (r.operationId === operationId && peers.push(r));
-    const onDone = (s: OperationSummary): void => {
-      if (s.operationId !== operationId) return;
-      engine.off('peer-refresh-complete', onPeer);
-      engine.off('refresh-complete', onDone);
-      resolve({ peers, summary: s });
-    };
-    engine.on('peer-refresh-complete', onPeer);
-    engine.on('refresh-complete', onDone);
-  });
-}
 
 describe('BGP engine interop: ExaBGP 4.2', function () {
   this.timeout(45_000);
@@ -146,7 +131,7 @@ describe('BGP engine interop: ExaBGP 4.2', function () {
       const started = engine.refresh({ family: IPV4_MVPN, selector: { kind: 'address', address: EXA_A.address }, direction });
       assert.deepEqual(started.selected, []);
       assert.deepEqual(started.skipped, [{ address: EXA_A.address, reason: 'peer did not negotiate ipv4-mvpn' }]);
-      const { peers, summary } = await operation(engine, started.operationId);
+      const { peers, summary } = await operationResults(engine, started.operationId);
       assert.deepEqual(
         peers.map((p) => [p.peerAddress, p.status, p.reason]),
         [[EXA_A.address, 'skipped', 'peer did not negotiate ipv4-mvpn']],
@@ -165,7 +150,7 @@ describe('BGP engine interop: ExaBGP 4.2', function () {
     const mark = b.events().length;
     const started = engine.refresh({ family: IPV4_UNICAST, selector: { kind: 'address', address: EXA_B.address }, direction: 'import' });
     assert.deepEqual([started.selected, started.skipped], [[{ address: EXA_B.address }], []]);
-    const { peers } = await operation(engine, started.operationId);
+    const { peers } = await operationResults(engine, started.operationId);
     assert.deepEqual(peers.map((p) => [p.status, p.completion, p.routes]), [['completed', 'quiet-period', 1]]);
     const query = await b.waitFor(since(mark, isRefresh('receive', 'query')), 5_000);
     assert.deepEqual(query.neighbor?.['route-refresh'], { afi: 'ipv4', safi: 'unicast', subtype: 'query' });
@@ -186,7 +171,7 @@ describe('BGP engine interop: ExaBGP 4.2', function () {
     const mark = a().events().length;
     const started = engine.refresh({ family: IPV4_UNICAST, selector: { kind: 'address', address: EXA_A.address }, direction: 'import' });
     assert.deepEqual([started.selected, started.skipped], [[{ address: EXA_A.address }], []]);
-    const { peers, summary } = await operation(engine, started.operationId);
+    const { peers, summary } = await operationResults(engine, started.operationId);
     const query = await a().waitFor(since(mark, isRefresh('receive', 'query')), 5_000);
     assert.deepEqual(query.neighbor?.['route-refresh'], { afi: 'ipv4', safi: 'unicast', subtype: 'query' }, 'ExaBGP read our ROUTE-REFRESH');
     if (peers[0].status === 'failed') {

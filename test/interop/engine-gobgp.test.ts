@@ -13,10 +13,10 @@
 // so that a route the engine learns from one is advertised to the other.
 import assert from 'node:assert/strict';
 import { BgpEngine, EngineConfig, IPV4_UNICAST, PeerConfig } from '../../src/bgp/engine';
-import { OperationSummary, PeerResult } from '../../src/bgp/refresh/operation';
 import { createLogger } from '../../src/log';
 import { Capture, freePort, Gobgp, startCapture, startGobgp, waitUntil } from '../helpers/bgp-peers';
 import { requireTool } from '../helpers/interop';
+import { operationResults } from '../helpers/engine';
 
 const log = createLogger({}, () => undefined);
 
@@ -40,21 +40,6 @@ const peerConfig = (address: string, remoteAs: number, remotePort: number, o: Pa
   ...o,
 });
 
-/** The engine's results of one operation, as its events tell them. */
-function operation(engine: BgpEngine, operationId: number): Promise<{ peers: PeerResult[]; summary: OperationSummary }> {
-  const peers: PeerResult[] = [];
-  return new Promise((resolve) => {
-    const onPeer = (r: PeerResult): void => void (r.operationId === operationId && peers.push(r));
-    const onDone = (s: OperationSummary): void => {
-      if (s.operationId !== operationId) return;
-      engine.off('peer-refresh-complete', onPeer);
-      engine.off('refresh-complete', onDone);
-      resolve({ peers, summary: s });
-    };
-    engine.on('peer-refresh-complete', onPeer);
-    engine.on('refresh-complete', onDone);
-  });
-}
 
 describe('BGP engine interop: GoBGP 3.10', function () {
   this.timeout(45_000);
@@ -129,7 +114,7 @@ describe('BGP engine interop: GoBGP 3.10', function () {
       await engine.apply({ ...config, peers: [config.peers[0], { ...config.peers[1], unicast: { enabled: true, keepAllRoutes: false, exportPolicy: policy } }] });
       assert.equal(status(G2.address)?.state, 'established', 'a policy change keeps the session');
       const started = engine.refresh({ family: IPV4_UNICAST, selector: { kind: 'address', address: G2.address }, direction: 'export' });
-      const { peers } = await operation(engine, started.operationId);
+      const { peers } = await operationResults(engine, started.operationId);
       assert.deepEqual(peers.map((p) => [p.status, p.completion, p.routes]), [['completed', 'drained', 1]]);
       assert.deepEqual(await waitUntil(`adj-in with ${policy}`, async () => {
         const now = await adjIn(g2);
@@ -143,7 +128,7 @@ describe('BGP engine interop: GoBGP 3.10', function () {
     const before = await (g1 as Gobgp).neighbor(ENGINE);
     const started = engine.refresh({ family: IPV4_UNICAST, selector: { kind: 'external' }, direction: 'import' });
     assert.deepEqual([started.selected.map((s) => s.address).sort(), started.skipped], [[G1.address, G2.address], []]);
-    const { peers, summary } = await operation(engine, started.operationId);
+    const { peers, summary } = await operationResults(engine, started.operationId);
     assert.deepEqual(
       peers.map((p) => [p.peerAddress, p.status, p.completion, p.routes]).sort(),
       [

@@ -13,11 +13,11 @@
 // the capture use only the soft resets, not the session's first messages.
 import assert from 'node:assert/strict';
 import { BgpEngine, EngineConfig, IPV4_MVPN, OriginatedRoute, PeerConfig } from '../../src/bgp/engine';
-import { OperationSummary, PeerResult } from '../../src/bgp/refresh/operation';
 import { encodeMvpnNlri, MvpnRoute } from '../../src/bgp/wire/mvpn';
 import { createLogger } from '../../src/log';
 import { Capture, startCapture, waitUntil } from '../helpers/bgp-peers';
 import { requireTool, runTool } from '../helpers/interop';
+import { operationResults } from '../helpers/engine';
 
 const log = createLogger({}, () => undefined);
 const CAPTURE_MARGIN_MS = 600;
@@ -62,21 +62,6 @@ const base = (e: typeof A): Omit<EngineConfig, 'peers'> => ({
   refresh: { quietPeriodMs: 300, timeoutMs: 10_000 },
 });
 
-/** The engine's results of one operation, as its events tell them. */
-function operation(engine: BgpEngine, operationId: number): Promise<{ peers: PeerResult[]; summary: OperationSummary }> {
-  const peers: PeerResult[] = [];
-  return new Promise((resolve) => {
-    const onPeer = (r: PeerResult): void => void (r.operationId === operationId && peers.push(r));
-    const onDone = (s: OperationSummary): void => {
-      if (s.operationId !== operationId) return;
-      engine.off('peer-refresh-complete', onPeer);
-      engine.off('refresh-complete', onDone);
-      resolve({ peers, summary: s });
-    };
-    engine.on('peer-refresh-complete', onPeer);
-    engine.on('refresh-complete', onDone);
-  });
-}
 
 /** An MCAST-VPN route as tshark shows it: addresses and RD as text, the Leaf A-D route key as hex. */
 type Seen = Record<string, string>;
@@ -184,7 +169,7 @@ describe('BGP engine interop: two ncbgp engines in MVPN, captured by tshark', fu
   it('import refresh both ways: ROUTE-REFRESH answered inside BoRR/EoRR, completion at EoRR', async () => {
     for (const [engine, peer, routes] of [[b, A.address, 7], [a, B.address, 2]] as const) {
       const started = engine.refresh({ family: IPV4_MVPN, selector: { kind: 'address', address: peer }, direction: 'import' });
-      const { peers } = await operation(engine, started.operationId);
+      const { peers } = await operationResults(engine, started.operationId);
       assert.deepEqual(peers.map((p) => [p.peerAddress, p.status, p.completion, p.routes]), [[peer, 'completed', 'eorr', routes]]);
     }
     assert.deepEqual([status(b)?.mvpn?.accepted, status(a)?.mvpn?.accepted], [7, 2]);
@@ -193,7 +178,7 @@ describe('BGP engine interop: two ncbgp engines in MVPN, captured by tshark', fu
   it('export refresh after an export policy change withdraws what the policy now rejects, completing when drained', async () => {
     await a.apply({ ...aConfig, peers: [{ ...aConfig.peers[0], mvpn: { enabled: true, keepAllRoutes: false, exportPolicy: 'no-type-1' } }] });
     const started = a.refresh({ family: IPV4_MVPN, selector: { kind: 'all' }, direction: 'export' });
-    const { peers } = await operation(a, started.operationId);
+    const { peers } = await operationResults(a, started.operationId);
     assert.deepEqual(peers.map((p) => [p.status, p.completion, p.routes]), [['completed', 'drained', 1]]);
     await waitUntil('six routes at B', () => (status(b)?.mvpn?.accepted === 6 ? true : undefined), 10_000);
   });
