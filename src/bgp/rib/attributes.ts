@@ -5,7 +5,8 @@
 // NLRI). Routes with equal path attributes share one frozen AttributeSet, held
 // weakly by the table: a set no route refers to any more is collected.
 
-import { AFI, AttrType, SAFI, type AfiSafi, type PathAttribute } from '../wire/types';
+import { AFI, SAFI, type AfiSafi, type PathAttribute } from '../wire/types';
+import { attributeCode } from '../wire/attributes';
 
 /** An encoded NLRI (for MVPN: route type, length, value) as a latin1 string. */
 export type NlriKey = string;
@@ -34,29 +35,6 @@ export interface AttributeSet {
   readonly nextHop: Buffer;
   /** canonical text of attributes and next hop: equal keys, equal sets */
   readonly key: string;
-}
-
-type KnownType = Exclude<PathAttribute['type'], 'unknown'>;
-const TYPE_CODE: Record<KnownType, number> = {
-  origin: AttrType.ORIGIN,
-  'as-path': AttrType.AS_PATH,
-  'next-hop': AttrType.NEXT_HOP,
-  med: AttrType.MULTI_EXIT_DISC,
-  'local-pref': AttrType.LOCAL_PREF,
-  'atomic-aggregate': AttrType.ATOMIC_AGGREGATE,
-  aggregator: AttrType.AGGREGATOR,
-  communities: AttrType.COMMUNITIES,
-  'originator-id': AttrType.ORIGINATOR_ID,
-  'cluster-list': AttrType.CLUSTER_LIST,
-  'mp-reach': AttrType.MP_REACH_NLRI,
-  'mp-unreach': AttrType.MP_UNREACH_NLRI,
-  'extended-communities': AttrType.EXTENDED_COMMUNITIES,
-  'as4-path': AttrType.AS4_PATH,
-  'as4-aggregator': AttrType.AS4_AGGREGATOR,
-};
-
-export function attributeTypeCode(a: PathAttribute): number {
-  return a.type === 'unknown' ? a.code : TYPE_CODE[a.type];
 }
 
 /** The attributes an AttributeSet never holds (they travel with the NLRI). */
@@ -130,9 +108,9 @@ export class AttributeSets {
    */
   intern(attributes: readonly PathAttribute[], nextHop: Buffer): AttributeSet {
     const kept = attributes.filter((a) => !carriesNlriOrNextHop(a));
-    kept.sort((x, y) => attributeTypeCode(x) - attributeTypeCode(y));
+    kept.sort((x, y) => attributeCode(x) - attributeCode(y));
     let key = '';
-    for (const a of kept) key += `${attributeTypeCode(a)}:${canonical(a)};`;
+    for (const a of kept) key += `${attributeCode(a)}:${canonical(a)};`;
     key += `nh:${nextHop.toString('hex')}`;
     const found = this.table.get(key)?.deref();
     if (found !== undefined) return found;
