@@ -10,6 +10,7 @@ import { encodeMessage } from '../../src/bgp/wire/codec';
 import { encodeMvpnNlri } from '../../src/bgp/wire/mvpn';
 import { UpdateMessage } from '../../src/bgp/wire/types';
 import { createLogger } from '../../src/log';
+import { peerConfig } from '../helpers/engine';
 
 const log = createLogger({}, () => undefined);
 const MVPN = { afi: 1, safi: 5 };
@@ -25,19 +26,6 @@ const ROUTES: OriginatedRoute[] = [
 ];
 
 const family = (o: Partial<PeerConfig['mvpn']> = {}): PeerConfig['mvpn'] => ({ enabled: true, keepAllRoutes: false, ...o });
-const peerConfig = (address: string, remoteAs: number, o: Partial<PeerConfig> = {}): PeerConfig => ({
-  address,
-  remoteAs,
-  remotePort: 179,
-  passive: true,
-  holdTime: 90,
-  connectRetryTime: 1,
-  routeRefresh: true,
-  enhancedRouteRefresh: true,
-  mvpn: family(),
-  unicast: { enabled: false, keepAllRoutes: false },
-  ...o,
-});
 const base = (localAs: number, routerId: string, address: string): EngineConfig => ({
   localAs,
   routerId,

@@ -1,5 +1,5 @@
 // What BGP engine tests share.
-import { BgpEngine } from '../../src/bgp/engine';
+import { BgpEngine, FamilySettings, PeerConfig } from '../../src/bgp/engine';
 import { OperationSummary, PeerResult } from '../../src/bgp/refresh/operation';
 
 /** The engine's results of one refresh operation, as its events tell them; call before the operation can end. */
@@ -16,4 +16,28 @@ export function operationResults(engine: BgpEngine, operationId: number): Promis
     engine.on('peer-refresh-complete', onPeer);
     engine.on('refresh-complete', onDone);
   });
+}
+
+const family = (enabled: boolean): FamilySettings => ({ enabled, keepAllRoutes: false });
+
+/** A peer as the tests configure it: passive on port 179, route refresh and enhanced route refresh on, MVPN only. */
+export function peerConfig(address: string, remoteAs: number, o: Partial<PeerConfig> = {}): PeerConfig {
+  return {
+    address,
+    remoteAs,
+    remotePort: 179,
+    passive: true,
+    holdTime: 90,
+    connectRetryTime: 1,
+    routeRefresh: true,
+    enhancedRouteRefresh: true,
+    mvpn: family(true),
+    unicast: family(false),
+    ...o,
+  };
+}
+
+/** The same for an ipv4-unicast-only peer. */
+export function unicastPeerConfig(address: string, remoteAs: number, o: Partial<PeerConfig> = {}): PeerConfig {
+  return peerConfig(address, remoteAs, { mvpn: family(false), unicast: family(true), ...o });
 }

@@ -8,11 +8,11 @@
 // engine does not offer enhanced to B), because ExaBGP 4.2.21 answers a
 // ROUTE-REFRESH only without enhanced route refresh (see the last test).
 import assert from 'node:assert/strict';
-import { BgpEngine, EngineConfig, IPV4_MVPN, IPV4_UNICAST, PeerConfig } from '../../src/bgp/engine';
+import { BgpEngine, EngineConfig, IPV4_MVPN, IPV4_UNICAST } from '../../src/bgp/engine';
 import { createLogger } from '../../src/log';
 import { Exabgp, exabgpAnnounced, ExabgpEvent, startExabgp, waitUntil } from '../helpers/bgp-peers';
 import { requireTool } from '../helpers/interop';
-import { operationResults } from '../helpers/engine';
+import { operationResults, unicastPeerConfig } from '../helpers/engine';
 
 const log = createLogger({}, () => undefined);
 
@@ -21,26 +21,13 @@ const EXA_A = { address: '127.0.0.32', as: 65032, routes: [{ prefix: '198.51.100
 const EXA_B = { address: '127.0.0.33', as: 65033, routes: [{ prefix: '203.0.113.0/24', nextHop: '192.0.2.33' }] };
 
 const family = (enabled: boolean) => ({ enabled, keepAllRoutes: false });
-const peerConfig = (address: string, remoteAs: number, o: Partial<PeerConfig> = {}): PeerConfig => ({
-  address,
-  remoteAs,
-  remotePort: 179,
-  passive: true,
-  holdTime: 90,
-  connectRetryTime: 1,
-  routeRefresh: true,
-  enhancedRouteRefresh: true,
-  mvpn: family(false),
-  unicast: family(true),
-  ...o,
-});
 const engineConfig: EngineConfig = {
   localAs: 65000,
   routerId: '192.0.2.31',
   listen: { address: ENGINE, port: 0 },
   groups: [],
   // A has MVPN enabled as well: ExaBGP offers ipv4 unicast only, so MVPN is not negotiated
-  peers: [peerConfig(EXA_A.address, EXA_A.as, { mvpn: family(true) }), peerConfig(EXA_B.address, EXA_B.as, { enhancedRouteRefresh: false })],
+  peers: [unicastPeerConfig(EXA_A.address, EXA_A.as, { mvpn: family(true) }), unicastPeerConfig(EXA_B.address, EXA_B.as, { enhancedRouteRefresh: false })],
   policies: [],
   originated: [],
   refresh: { quietPeriodMs: 500, timeoutMs: 15_000 },

@@ -12,12 +12,12 @@
 // capture stops CAPTURE_MARGIN_MS after the traffic, and the assertions on
 // the capture use only the soft resets, not the session's first messages.
 import assert from 'node:assert/strict';
-import { BgpEngine, EngineConfig, IPV4_MVPN, OriginatedRoute, PeerConfig } from '../../src/bgp/engine';
+import { BgpEngine, EngineConfig, IPV4_MVPN, OriginatedRoute } from '../../src/bgp/engine';
 import { encodeMvpnNlri, MvpnRoute } from '../../src/bgp/wire/mvpn';
 import { createLogger } from '../../src/log';
 import { Capture, startCapture, waitUntil } from '../helpers/bgp-peers';
 import { requireTool, runTool } from '../helpers/interop';
-import { operationResults } from '../helpers/engine';
+import { operationResults, peerConfig } from '../helpers/engine';
 
 const log = createLogger({}, () => undefined);
 const CAPTURE_MARGIN_MS = 600;
@@ -40,19 +40,6 @@ const B_ROUTES: OriginatedRoute[] = [
   { route: { routeType: 5, rd: '192.0.2.62:7', source: '10.1.0.1', group: '232.2.2.2' }, routeTargets: ['target:65001:1'] },
 ];
 
-const peerConfig = (address: string, remoteAs: number, o: Partial<PeerConfig> = {}): PeerConfig => ({
-  address,
-  remoteAs,
-  remotePort: 179,
-  passive: true,
-  holdTime: 90,
-  connectRetryTime: 1,
-  routeRefresh: true,
-  enhancedRouteRefresh: true,
-  mvpn: { enabled: true, keepAllRoutes: false },
-  unicast: { enabled: false, keepAllRoutes: false },
-  ...o,
-});
 const base = (e: typeof A): Omit<EngineConfig, 'peers'> => ({
   localAs: e.as,
   routerId: e.routerId,
