@@ -76,7 +76,7 @@ function selectTop(filter: readonly XmlElement[], data: readonly XmlElement[], c
 /** RFC 6241 6.2.1 namespace selection and 6.2.2 attribute match expressions. */
 function nodeMatches(f: XmlElement, d: XmlElement): boolean {
   if (f.name !== d.name) return false;
-  if (f.ns !== '' && f.ns !== d.ns) return false; // no namespace: any namespace
+  if (f.ns !== '' && f.ns !== d.ns) return false; // no namespace matches every namespace
   // The namespace wildcard does not apply to attributes (6.2.1).
   return f.attrs.every((fa) => d.attrs.some((da) => da.name === fa.name && da.ns === fa.ns && da.value === fa.value));
 }

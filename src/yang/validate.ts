@@ -238,7 +238,7 @@ function walk(children: readonly DataNodeSchema[], el: XmlElement, ns: string, f
       case 'list':
         walk(node.children, c, cns, listEntryFrame(node, c, cns, here), opts);
         break;
-      default: // anydata, anyxml: any content
+      default: // anydata, anyxml: whatever content
     }
   }
   checkPresent(children, count, chosen, frame);

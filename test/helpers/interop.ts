@@ -20,8 +20,16 @@ function testsOf(suite: Mocha.Suite): Mocha.Runnable[] {
  * skipped test's title; throws instead when NCBGP_REQUIRE_INTEROP=1.
  */
 export function requireTool(ctx: Mocha.Context, command: string, why?: string): void {
-  if (toolFound(command)) return;
-  const reason = `${command} not found on PATH${why ? ` (${why})` : ''}`;
+  requireCheck(ctx, toolFound(command), `${command} not found on PATH${why ? ` (${why})` : ''}`);
+}
+
+/**
+ * The same policy for what is not a command on PATH (a python module, a
+ * tool that must answer): skip naming `reason` when `ok` is false, fail
+ * instead when NCBGP_REQUIRE_INTEROP=1.
+ */
+export function requireCheck(ctx: Mocha.Context, ok: boolean, reason: string): void {
+  if (ok) return;
   if (process.env.NCBGP_REQUIRE_INTEROP === '1') {
     throw new Error(`${reason}; NCBGP_REQUIRE_INTEROP=1 requires it`);
   }

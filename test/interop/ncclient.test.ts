@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, USERS, type TestServer } from '../helpers/server';
-import { requireTool } from '../helpers/interop';
+import { requireCheck, requireTool } from '../helpers/interop';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = path.join(__dirname, 'ncclient_cases.py');
@@ -79,11 +79,7 @@ describe('interop: ncclient 0.6.13', function () {
     requireTool(this, PYTHON, 'ncclient runs under Debian python3 (package python3-ncclient)');
     // requireTool finds commands; the module needs its own probe, same policy
     const probe = spawnSync(PYTHON, ['-c', 'import ncclient'], { stdio: 'ignore', timeout: 15_000 });
-    if (probe.status !== 0) {
-      const reason = `ncclient not importable by ${PYTHON} (package python3-ncclient)`;
-      if (process.env.NCBGP_REQUIRE_INTEROP === '1') throw new Error(`${reason}; NCBGP_REQUIRE_INTEROP=1 requires it`);
-      this.skip();
-    }
+    requireCheck(this, probe.status === 0, `ncclient not importable by ${PYTHON} (package python3-ncclient)`);
     server = await startServer({ config: { 'initial-content': INITIAL_CONTENT } });
     port = server.port;
   });

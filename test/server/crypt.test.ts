@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { MAX_PASSWORD_BYTES, isSupportedPasswordHash, shaCrypt, verifyPasswordHash } from '../../src/server/crypt';
+import { requireCheck } from '../helpers/interop';
 
 // Test vectors from Drepper, "Unix crypt using SHA-256 and SHA-512" (sha256crypt.c / sha512crypt.c, tests2[]).
 const LONG_TEXT = 'a very much longer text to encrypt.  This one even stretches over more' + 'than one line.';
@@ -164,7 +165,7 @@ describe('server/crypt', () => {
     for (const [flag, id] of [['-5', '5'], ['-6', '6']] as const) {
       for (const { salt, password } of CROSS_CASES) {
         it(`openssl passwd ${flag} -salt ${salt} (${Buffer.byteLength(password)} bytes)`, function () {
-          if (!haveOpenssl) this.skip();
+          requireCheck(this, haveOpenssl, 'openssl does not run (package openssl)');
           const expected = execFileSync('openssl', ['passwd', flag, '-salt', salt, password], { encoding: 'utf8' }).trim();
           assert.equal(shaCrypt(password, `$${id}$${salt}`), expected);
           assert.equal(verifyPasswordHash(password, expected), true);
@@ -190,7 +191,7 @@ describe('server/crypt', () => {
       pairs.push(['x', `${prefix}salt longer than sixteen`.replace(/ /g, '.')]);
     });
     it(`agrees on ${pairs.length} password/setting pairs`, function () {
-      if (!havePythonCrypt) this.skip();
+      requireCheck(this, havePythonCrypt, `${python} cannot import crypt`);
       const out = execFileSync(python, ['-c', script], { input: JSON.stringify(pairs), encoding: 'utf8' });
       const expected: unknown = JSON.parse(out);
       assert.ok(Array.isArray(expected) && expected.length === pairs.length);

@@ -97,7 +97,7 @@ function encodeRouteRefresh(msg: RouteRefreshMessage): Buffer {
   return buf;
 }
 
-/** RFC 7313 section 5: any other length is a ROUTE-REFRESH Message Error carrying the whole message. Unknown subtypes are kept for the session to ignore. */
+/** RFC 7313 section 5: every other length is a ROUTE-REFRESH Message Error carrying the whole message. Unknown subtypes are kept for the session to ignore. */
 function decodeRouteRefresh(buf: Buffer): RouteRefreshMessage {
   if (buf.length !== ROUTE_REFRESH_LENGTH) {
     throw new BgpMessageError(
