@@ -50,6 +50,7 @@
 import { NS } from '../netconf/namespaces';
 import { ErrorTag, ErrorType, NetconfRpcError } from '../netconf/rpc-error';
 import { resolvePrefix, serialize, XmlElement } from '../netconf/xml';
+import { Frame, keyPredicate, leafListPredicate, pathOf } from '../yang/instance-path';
 import { dataChild } from '../yang/schema';
 import type { AnySchema, CaseSchema, ChoiceSchema, ContainerSchema, DataNodeSchema, LeafListSchema, LeafSchema, ListSchema, SchemaRegistry, YangType } from '../yang/schema';
 import { checkValue, PrefixResolver } from '../yang/validate';
@@ -448,24 +449,6 @@ class Siblings {
 // ---------------------------------------------------------------------------
 // Error paths
 
-interface Frame {
-  readonly up?: Frame;
-  readonly prefix: string;
-  readonly ns: string;
-  readonly name: string;
-  readonly predicate?: string;
-}
-
-function pathOf(f: Frame | undefined): { path: string; pathNamespaces: Record<string, string> } {
-  const steps: string[] = [];
-  const pathNamespaces: Record<string, string> = {};
-  for (let x = f; x; x = x.up) {
-    steps.unshift(`${x.prefix}:${x.name}${x.predicate ?? ''}`);
-    pathNamespaces[x.prefix] = x.ns;
-  }
-  return { path: '/' + steps.join('/'), pathNamespaces };
-}
-
 interface Extra {
   appTag?: string;
   badElement?: string;
@@ -478,11 +461,6 @@ function fail(type: ErrorType, tag: ErrorTag, at: Frame | undefined, message: st
   throw new NetconfRpcError({ type, tag, appTag, ...pathOf(at), info: Object.keys(info).length ? info : undefined, message });
 }
 
-const xpathLiteral = (s: string): string => (s.includes("'") ? `"${s}"` : `'${s}'`);
-
-function keyPredicate(list: ListSchema, values: readonly string[]): string {
-  return list.keys.map((k, i) => `[${list.prefix}:${k}=${xpathLiteral(values[i])}]`).join('');
-}
 
 /** The frame of a node already in the content. */
 function contentFrame(sibs: Siblings, el: XmlElement, up: Frame | undefined): Frame {
@@ -491,7 +469,7 @@ function contentFrame(sibs: Siblings, el: XmlElement, up: Frame | undefined): Fr
   if (node?.kind === 'list') {
     return { ...frame, predicate: keyPredicate(node, node.keys.map((k) => el.children.find((c) => c.name === k && c.ns === node.namespace)?.text ?? '')) };
   }
-  if (node?.kind === 'leaf-list') return { ...frame, predicate: `[.=${xpathLiteral(el.text)}]` };
+  if (node?.kind === 'leaf-list') return { ...frame, predicate: leafListPredicate(el.text) };
   return frame;
 }
 
@@ -674,7 +652,7 @@ function editLeaf(x: NodeEdit, node: LeafSchema): void {
 function editLeafList(x: NodeEdit, node: LeafListSchema): void {
   const next = storedLeaf(x, node);
   const id = leafListId(`${node.namespace} ${node.name}`, next.text);
-  const at: Frame = { ...x.here, predicate: `[.=${xpathLiteral(next.text)}]` };
+  const at: Frame = { ...x.here, predicate: leafListPredicate(next.text) };
   claim(x, id, at);
   const old = x.sibs.get(id);
   const position = insertPoint(x, node, at, (value) => {

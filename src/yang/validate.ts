@@ -21,6 +21,7 @@
 // RFC 7950 section 7.14.2 encodes input), list entries with key predicates.
 import { ErrorTag, ErrorType, NetconfRpcError } from '../netconf/rpc-error';
 import { resolvePrefix, XmlElement } from '../netconf/xml';
+import { Frame, pathOf, xpathLiteral } from './instance-path';
 import { INT_BOUNDS } from './schema';
 import type { CaseSchema, ChoiceSchema, DataNodeSchema, ListSchema, NotificationSchema, RpcSchema, YangType } from './schema';
 
@@ -152,24 +153,6 @@ function leafrefOf(type: YangType, value: string, resolve: PrefixResolver): (Yan
 // Walking the schema
 
 /** One step of the error path. */
-interface Frame {
-  readonly up?: Frame;
-  readonly prefix: string;
-  readonly ns: string;
-  readonly name: string;
-  readonly predicate?: string;
-}
-
-function pathOf(f: Frame): { path: string; pathNamespaces: Record<string, string> } {
-  const steps: string[] = [];
-  const pathNamespaces: Record<string, string> = {};
-  for (let x: Frame | undefined = f; x; x = x.up) {
-    steps.unshift(`${x.prefix}:${x.name}${x.predicate ?? ''}`);
-    pathNamespaces[x.prefix] = x.ns;
-  }
-  return { path: '/' + steps.join('/'), pathNamespaces };
-}
-
 function fail(type: ErrorType, tag: ErrorTag, at: Frame, message: string, extra: { appTag?: string; badElement?: string; badNamespace?: string; missingChoice?: string } = {}): never {
   const info = extra.missingChoice !== undefined ? { missingChoice: extra.missingChoice } : extra.badElement !== undefined ? { badElement: extra.badElement, badNamespace: extra.badNamespace } : undefined;
   throw new NetconfRpcError({ type, tag, appTag: extra.appTag, ...pathOf(at), info, message });
@@ -253,10 +236,6 @@ function listEntryFrame(list: ListSchema, entry: XmlElement, ns: string, frame: 
     predicate += `[${list.prefix}:${key}=${xpathLiteral(k.text)}]`;
   }
   return { ...frame, predicate };
-}
-
-function xpathLiteral(s: string): string {
-  return s.includes("'") ? `"${s}"` : `'${s}'`;
 }
 
 function checkLeaf(type: YangType, el: XmlElement, leafNs: string, here: Frame, opts: ValidateOptions): void {
