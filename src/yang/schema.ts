@@ -242,6 +242,18 @@ export type YangType = TypeCommon &
     | { readonly base: 'union'; readonly types: readonly YangType[] }
   );
 
+/** A `when` or `must` expression (RFC 7950 sections 7.5.3, 7.21.5) with the prefixes in scope where it was written. */
+export interface XPathConstraint {
+  readonly expression: string;
+  /** prefix -> namespace of the module that wrote the expression and its imports */
+  readonly namespaces: ReadonlyMap<string, string>;
+  readonly errorMessage?: string;
+  readonly errorAppTag?: string;
+}
+
+/** RFC 8341 section 3.4.5 extensions nacm:default-deny-write and nacm:default-deny-all. */
+export type NacmDefault = 'default-deny-write' | 'default-deny-all';
+
 interface NodeCommon {
   readonly name: string;
   readonly module: string; // module whose namespace the node is in
@@ -250,6 +262,9 @@ interface NodeCommon {
   readonly config: boolean; // RFC 7950 section 7.21.1, inherited; false inside rpc and notification
   readonly ifFeatures: readonly string[]; // expressions, prefixes replaced by module names
   readonly description?: string;
+  readonly when?: XPathConstraint;
+  readonly musts: readonly XPathConstraint[];
+  readonly nacm?: NacmDefault;
 }
 export interface ContainerSchema extends NodeCommon {
   readonly kind: 'container';
@@ -262,6 +277,8 @@ export interface ListSchema extends NodeCommon {
   readonly orderedBy: 'system' | 'user';
   readonly minElements: number;
   readonly maxElements: number; // Infinity for unbounded
+  /** RFC 7950 section 7.8.3: each a set of descendant schema node ids, prefixes dropped ('a/b') */
+  readonly uniques: readonly (readonly string[])[];
   readonly children: readonly DataNodeSchema[];
 }
 export interface LeafSchema extends NodeCommon {
@@ -702,7 +719,27 @@ class Compiler {
       config: c === undefined ? config : config && c === 'true',
       ifFeatures: this.ifFeatures(s, lex),
       description: subArg(s, 'description'),
+      when: subs(s, 'when').map((w) => this.constraint(w, lex))[0],
+      musts: subs(s, 'must').map((m) => this.constraint(m, lex)),
+      nacm: this.nacmDefault(s, lex),
     };
+  }
+
+  private constraint(s: Statement, lex: Lex): XPathConstraint {
+    const namespaces = new Map<string, string>();
+    for (const [prefix, module] of lex.mod.prefixes) {
+      const ns = this.mods.get(module)?.info.namespace;
+      if (ns) namespaces.set(prefix, ns);
+    }
+    return { expression: s.arg ?? '', namespaces, errorMessage: subArg(s, 'error-message'), errorAppTag: subArg(s, 'error-app-tag') };
+  }
+
+  private nacmDefault(s: Statement, lex: Lex): NacmDefault | undefined {
+    for (const c of s.children) {
+      const [prefix, name] = splitName(c.keyword);
+      if (prefix !== undefined && (name === 'default-deny-write' || name === 'default-deny-all') && this.moduleOfPrefix(lex, prefix)?.info.name === 'ietf-netconf-acm') return name;
+    }
+    return undefined;
   }
 
   dataDefs(stmts: readonly Statement[], lex: Lex, owner: Owner, config: boolean, parent: SchemaParent): DataNodeSchema[] {
@@ -734,7 +771,8 @@ class Compiler {
       case 'list': {
         const children: DataNodeSchema[] = [];
         const keys = (subArg(s, 'key') ?? '').split(/\s+/).filter(Boolean).map((k) => splitName(k)[1]);
-        node = { kind: 'list', ...common, keys, orderedBy: subArg(s, 'ordered-by') === 'user' ? 'user' : 'system', ...minMax(), children };
+        const uniques = subs(s, 'unique').map((u) => (u.arg ?? '').split(/\s+/).filter(Boolean).map((id) => id.split('/').map((step) => splitName(step)[1]).join('/')));
+        node = { kind: 'list', ...common, keys, orderedBy: subArg(s, 'ordered-by') === 'user' ? 'user' : 'system', ...minMax(), uniques, children };
         children.push(...this.dataDefs(s.children, lex, owner, common.config, node));
         break;
       }
@@ -815,7 +853,7 @@ class Compiler {
 
   shorthandCase(s: Statement, lex: Lex, owner: Owner, config: boolean, parent: SchemaParent): CaseSchema {
     const children: DataNodeSchema[] = [];
-    const node: CaseSchema = { kind: 'case', name: s.arg ?? '', module: owner.module, namespace: owner.namespace, prefix: owner.prefix, config, ifFeatures: [], children };
+    const node: CaseSchema = { kind: 'case', name: s.arg ?? '', module: owner.module, namespace: owner.namespace, prefix: owner.prefix, config, ifFeatures: [], musts: [], children };
     this.parents.set(node, parent);
     children.push(this.dataDef(s, lex, owner, config, node));
     return node;
