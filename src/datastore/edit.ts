@@ -50,6 +50,7 @@
 import { NS } from '../netconf/namespaces';
 import { ErrorTag, ErrorType, NetconfRpcError } from '../netconf/rpc-error';
 import { resolvePrefix, serialize, XmlElement } from '../netconf/xml';
+import { canonicalValue, isXPath } from '../yang/canonical';
 import { Frame, keyPredicate, leafListPredicate, pathOf } from '../yang/instance-path';
 import { dataChild } from '../yang/schema';
 import type { AnySchema, CaseSchema, ChoiceSchema, ContainerSchema, DataNodeSchema, LeafListSchema, LeafSchema, ListSchema, SchemaRegistry, YangType } from '../yang/schema';
@@ -173,19 +174,13 @@ function keyLeavesOf(list: ListSchema): readonly LeafSchema[] {
 }
 
 // ---------------------------------------------------------------------------
-// Values in canonical form (RFC 7950 section 9)
-
-interface LeafValue {
-  readonly text: string;
-  readonly nsDecls?: Record<string, string>;
-}
-
-const DECIMAL = /^([-+]?)([0-9]+)(?:\.([0-9]+))?$/;
+// Values in canonical form (RFC 7950 section 9): src/yang/canonical.ts
 
 /** Whether any value of `type` has a canonical form other than its text. */
 function hasCanonicalForm(type: YangType): boolean {
   switch (type.base) {
     case 'string':
+      return isXPath(type);
     case 'binary':
     case 'boolean':
     case 'enumeration':
@@ -200,69 +195,13 @@ function hasCanonicalForm(type: YangType): boolean {
   }
 }
 
-/** The canonical form of a value that `checkValue` accepted. */
-function canonical(registry: SchemaRegistry, type: YangType, text: string, resolve: PrefixResolver): LeafValue {
-  switch (type.base) {
-    case 'int8':
-    case 'int16':
-    case 'int32':
-    case 'int64':
-    case 'uint8':
-    case 'uint16':
-    case 'uint32':
-    case 'uint64':
-      return { text: BigInt(text).toString() }; // 9.2.2: no "+", no leading zeros
-    case 'decimal64': {
-      // 9.3.2: no "+", no leading or trailing zeros, a digit on each side of the point
-      const m = DECIMAL.exec(text);
-      if (!m) return { text };
-      const int = m[2].replace(/^0+(?=.)/, '');
-      const frac = (m[3] ?? '').replace(/0+$/, '') || '0';
-      const zero = /^0*$/.test(m[2] + (m[3] ?? ''));
-      return { text: `${m[1] === '-' && !zero ? '-' : ''}${int}.${frac}` };
-    }
-    case 'bits': {
-      // 9.7.2: in position order, one space apart
-      const names = text.split(/\s+/).filter(Boolean);
-      const position = (n: string): number => type.bits.find((b) => b.name === n)?.position ?? 0;
-      return { text: names.sort((a, b) => position(a) - position(b)).join(' ') };
-    }
-    case 'identityref': {
-      // 9.10.3: prefixed with the XML prefix of the identity's module, declared where it is used
-      const k = text.indexOf(':');
-      const ns = resolve(k < 0 ? undefined : text.slice(0, k));
-      const mod = ns === undefined ? undefined : registry.moduleByNamespace(ns);
-      return mod ? { text: `${mod.prefix}:${text.slice(k + 1)}`, nsDecls: { [mod.prefix]: mod.namespace } } : { text };
-    }
-    case 'instance-identifier': {
-      // 9.13.2: prefixes mean what they meant in the request
-      const nsDecls: Record<string, string> = {};
-      for (const m of text.matchAll(/([A-Za-z_][\w.-]*):/g)) {
-        const ns = resolve(m[1]);
-        if (ns !== undefined) nsDecls[m[1]] = ns;
-      }
-      return Object.keys(nsDecls).length ? { text, nsDecls } : { text };
-    }
-    case 'leafref':
-      return type.target ? canonical(registry, type.target, text, resolve) : { text };
-    case 'union': {
-      const member = type.types.find((t) => checkValue(t, text, resolve) === undefined);
-      return member ? canonical(registry, member, text, resolve) : { text };
-    }
-    case 'empty':
-      return { text: '' };
-    default:
-      return { text };
-  }
-}
-
 const resolverAt = (el: XmlElement, ownNs: string): PrefixResolver => (p) => (p === undefined ? ownNs : resolvePrefix(el, p));
 
 /** The canonical text of a value already in the content. */
 function contentText(registry: SchemaRegistry, type: YangType, el: XmlElement, ownNs: string): string {
   if (!hasCanonicalForm(type)) return el.text;
   const resolve = resolverAt(el, ownNs);
-  return checkValue(type, el.text, resolve) === undefined ? canonical(registry, type, el.text, resolve).text : el.text;
+  return checkValue(type, el.text, resolve) === undefined ? canonicalValue(registry, type, el.text, resolve).text : el.text;
 }
 
 // ---------------------------------------------------------------------------
@@ -626,7 +565,7 @@ function storedLeaf(x: NodeEdit, node: LeafSchema | LeafListSchema): XmlElement 
   const resolve = resolverAt(e, node.namespace);
   const bad = checkValue(node.type, e.text, resolve);
   if (bad) fail(ErrorType.application, ErrorTag.invalidValue, here, `invalid ${node.type.typedef ?? node.type.base} value for "${node.name}": ${bad.message}`, { appTag: bad.appTag });
-  const v = canonical(x.ctx.registry, node.type, e.text, resolve);
+  const v = canonicalValue(x.ctx.registry, node.type, e.text, resolve);
   const el: XmlElement = { ns: node.namespace, name: node.name, attrs: [], children: [], text: v.text };
   if (v.nsDecls) el.nsDecls = v.nsDecls;
   return el;
@@ -658,7 +597,7 @@ function editLeafList(x: NodeEdit, node: LeafListSchema): void {
   const position = insertPoint(x, node, at, (value) => {
     const resolve = resolverAt(x.e, node.namespace);
     if (checkValue(node.type, value, resolve)) return undefined;
-    return leafListId(`${node.namespace} ${node.name}`, canonical(x.ctx.registry, node.type, value, resolve).text);
+    return leafListId(`${node.namespace} ${node.name}`, canonicalValue(x.ctx.registry, node.type, value, resolve).text);
   });
   if (removalOrCheck(x, old, id, at) || x.op === 'none') return;
   if (old) {
@@ -833,7 +772,7 @@ function keyAttributeId(x: NodeEdit, list: ListSchema, attr: string): string | u
     const v = given.get(k.name);
     const resolve = resolverAt(x.e, k.namespace);
     if (v === undefined || checkValue(k.type, v, resolve)) return undefined;
-    values.push(canonical(x.ctx.registry, k.type, v, resolve).text);
+    values.push(canonicalValue(x.ctx.registry, k.type, v, resolve).text);
   }
   return given.size === list.keys.length ? listId(`${list.namespace} ${list.name}`, values) : undefined;
 }

@@ -7,6 +7,8 @@ export const NS = {
   notifications: 'urn:ietf:params:xml:ns:yang:ietf-netconf-notifications',
   yangLibrary: 'urn:ietf:params:xml:ns:yang:ietf-yang-library',
   withDefaults: 'urn:ietf:params:xml:ns:yang:ietf-netconf-with-defaults',
+  /** RFC 6243 section 6: the wd:default attribute */
+  defaultAttribute: 'urn:ietf:params:xml:ns:netconf:default:1.0',
   nacm: 'urn:ietf:params:xml:ns:yang:ietf-netconf-acm',
 } as const;
 
@@ -17,4 +19,12 @@ export const CAPABILITY = {
   notification: 'urn:ietf:params:netconf:capability:notification:1.0',
   interleave: 'urn:ietf:params:netconf:capability:interleave:1.0',
   xpath: 'urn:ietf:params:netconf:capability:xpath:1.0',
+  writableRunning: 'urn:ietf:params:netconf:capability:writable-running:1.0',
+  candidate: 'urn:ietf:params:netconf:capability:candidate:1.0',
+  confirmedCommit: 'urn:ietf:params:netconf:capability:confirmed-commit:1.1',
+  rollbackOnError: 'urn:ietf:params:netconf:capability:rollback-on-error:1.0',
+  validate: 'urn:ietf:params:netconf:capability:validate:1.1',
+  startup: 'urn:ietf:params:netconf:capability:startup:1.0',
+  /** RFC 6243 section 4: the stored configuration is what the client set */
+  withDefaults: 'urn:ietf:params:netconf:capability:with-defaults:1.0?basic-mode=explicit&also-supported=report-all,report-all-tagged,trim',
 } as const;
