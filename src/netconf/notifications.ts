@@ -18,6 +18,8 @@ export interface SubscriptionRequest {
   readonly stopTime?: Date;
   /** writes a serialized <notification> to the session */
   readonly deliver: (xml: string) => void;
+  /** access control (RFC 8341 section 3.4.6): whether this subscriber may receive an event */
+  readonly allowed?: (content: XmlElement) => boolean;
 }
 
 interface Subscription extends SubscriptionRequest {
@@ -113,6 +115,6 @@ export class NotificationStream {
   }
 
   private selects(sub: SubscriptionRequest, ev: StoredEvent): boolean {
-    return !sub.filter || notificationMatches(sub.filter, ev.content);
+    return (!sub.filter || notificationMatches(sub.filter, ev.content)) && (!sub.allowed || sub.allowed(ev.content));
   }
 }

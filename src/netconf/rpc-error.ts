@@ -1,6 +1,7 @@
 // RFC 6241 section 4.3 <rpc-error> and Appendix A error tags, one to one.
 import { NS } from './namespaces';
 import { elem, XML_NS, XmlElement } from './xml';
+import type { InstancePath } from '../yang/instance-path';
 
 export const ErrorType = { transport: 'transport', rpc: 'rpc', protocol: 'protocol', application: 'application' } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
@@ -40,6 +41,8 @@ export interface ErrorInfo {
   noopElement?: string;
   /** RFC 7950 section 15.6 */
   missingChoice?: string;
+  /** RFC 7950 section 15.1: the leaves of a violated unique statement */
+  nonUnique?: readonly InstancePath[];
 }
 
 export interface NetconfRpcErrorFields {
@@ -107,5 +110,17 @@ function infoElements(info: ErrorInfo | undefined): XmlElement[] {
   add('err-element', info.errElement);
   add('noop-element', info.noopElement);
   if (info.missingChoice !== undefined) out.push(elem(YANG_NS, 'missing-choice', info.missingChoice));
+  for (const leaf of info.nonUnique ?? []) {
+    const e = elem(YANG_NS, 'non-unique', leaf.path);
+    e.nsDecls = leaf.pathNamespaces;
+    out.push(e);
+  }
   return out;
+}
+
+/** Several errors in one reply (RFC 6241 section 4.3: continue-on-error, or every violation validation found). */
+export class NetconfRpcErrors extends Error {
+  constructor(readonly errors: readonly NetconfRpcError[]) {
+    super(errors.map((e) => e.message).join('; '));
+  }
 }

@@ -2,8 +2,8 @@
 // operation (module namespace + name), build the <rpc-reply>.
 import { Logger } from '../log';
 import { NS } from './namespaces';
-import { ErrorTag, ErrorType, NetconfRpcError } from './rpc-error';
-import { NetconfSession } from './session';
+import { ErrorTag, ErrorType, NetconfRpcError, NetconfRpcErrors } from './rpc-error';
+import { NetconfSession, RpcOutcome } from './session';
 import { elem, parseXml, serialize, XmlElement, XmlParseError } from './xml';
 
 export interface RpcContext {
@@ -11,8 +11,16 @@ export interface RpcContext {
   readonly messageId: string;
 }
 
-/** Resolves with the children of <rpc-reply>; none means <ok/>. */
-export type OperationHandler = (op: XmlElement, ctx: RpcContext) => Promise<XmlElement[]> | XmlElement[];
+/**
+ * An operation in effect whose reply waits for `done` (its change reaching
+ * the disk); the session goes on with its next request meanwhile.
+ */
+export class ReplyWhen {
+  constructor(readonly done: Promise<XmlElement[]>) {}
+}
+
+/** Resolves with the children of <rpc-reply> (none means <ok/>), or with their promise in a ReplyWhen. */
+export type OperationHandler = (op: XmlElement, ctx: RpcContext) => Promise<XmlElement[] | ReplyWhen> | XmlElement[];
 
 export const operationKey = (ns: string, name: string): string => `${ns} ${name}`;
 
@@ -42,7 +50,7 @@ export class RpcDispatcher {
     private readonly log: Logger,
   ) {}
 
-  readonly handle = async (session: NetconfSession, message: Buffer): Promise<string> => {
+  readonly handle = async (session: NetconfSession, message: Buffer): Promise<RpcOutcome> => {
     let rpc: XmlElement | undefined;
     try {
       rpc = parseRpc(message, this.maxXmlDepth);
@@ -70,19 +78,25 @@ export class RpcDispatcher {
           message: inSchema ? `operation ${op.name} is not implemented yet` : `operation ${op.name} is not supported`,
         });
       }
-      const children = await handler(op, ctx);
-      return replyXml(rpc, children.length > 0 ? children : [elem(NS.base, 'ok')]);
+      const result = await handler(op, ctx);
+      if (!(result instanceof ReplyWhen)) return okReply(rpc, result);
+      const request = rpc;
+      return { reply: result.done.then((children) => okReply(request, children), (e: unknown) => this.errorReply(request, e, session)) };
     } catch (e) {
-      const error = toRpcError(e, this.log, session.id);
-      if (error.type === ErrorType.rpc || error.tag === ErrorTag.malformedMessage) {
-        session.counters.inBadRpcs++;
-        this.stats.inBadRpcs++;
-      }
-      session.counters.outRpcErrors++;
-      this.stats.outRpcErrors++;
-      return replyXml(rpc, [error.toElement()]);
+      return this.errorReply(rpc, e, session);
     }
   };
+
+  private errorReply(rpc: XmlElement | undefined, e: unknown, session: NetconfSession): string {
+    const errors = e instanceof NetconfRpcErrors ? e.errors : [toRpcError(e, this.log, session.id)];
+    if (errors.some((error) => error.type === ErrorType.rpc || error.tag === ErrorTag.malformedMessage)) {
+      session.counters.inBadRpcs++;
+      this.stats.inBadRpcs++;
+    }
+    session.counters.outRpcErrors++;
+    this.stats.outRpcErrors++;
+    return replyXml(rpc, errors.map((error) => error.toElement()));
+  }
 }
 
 function parseRpc(message: Buffer, maxDepth: number): XmlElement {
@@ -98,6 +112,8 @@ function parseRpc(message: Buffer, maxDepth: number): XmlElement {
   }
   return rpc;
 }
+
+const okReply = (rpc: XmlElement, children: XmlElement[]): string => replyXml(rpc, children.length > 0 ? children : [elem(NS.base, 'ok')]);
 
 function toRpcError(e: unknown, log: Logger, session: number): NetconfRpcError {
   if (e instanceof NetconfRpcError) return e;

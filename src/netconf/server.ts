@@ -1,11 +1,12 @@
 // The NETCONF server: sessions, the operations table, state data and the
 // NETCONF event stream. Transport-free: an adapter opens sessions on it.
-import { Datastores } from '../datastore/store';
+import { Datastores, WriteGuard } from '../datastore/store';
 import { Logger } from '../log';
 import { SchemaRegistry } from '../yang/schema';
 import { CAPABILITY, NS } from './namespaces';
 import { NotificationStream } from './notifications';
-import { InputValidator, OperationGuard, OperationHandler, operationKey, RpcDispatcher, ServerStatistics } from './rpc';
+import { InputValidator, OperationHandler, operationKey, RpcContext, RpcDispatcher, ServerStatistics } from './rpc';
+import { ErrorTag, ErrorType, NetconfRpcError } from './rpc-error';
 import { NetconfSession, SessionLimits, SessionTransport, TerminationReason } from './session';
 import { elem, XmlElement } from './xml';
 
@@ -19,7 +20,28 @@ export interface NetconfServerOptions {
   readonly log: Logger;
   /** capability URIs beyond the base ones (features of later issues) */
   readonly extraCapabilities?: readonly string[];
+  /** access control; without it every session may do everything */
+  readonly access?: SessionAccess;
 }
+
+/** What a session may do (RFC 8341 section 3.4): the server asks, access control answers. */
+export interface SessionAccess {
+  /** 3.4.4: may the session run the operation (the <rpc>'s child)? */
+  operationAllowed(session: NetconfSession, op: XmlElement): boolean;
+  /** 3.4.5: the data nodes the session may read, others pruned silently */
+  filterRead(session: NetconfSession, nodes: readonly XmlElement[]): XmlElement[];
+  /** 3.4.5: the error for the first change the session may not make */
+  writeGuard(session: NetconfSession): WriteGuard;
+  /** 3.4.6: may the session receive this notification (its content element)? */
+  notificationAllowed(session: NetconfSession, content: XmlElement): boolean;
+}
+
+const PERMIT_ALL: SessionAccess = {
+  operationAllowed: () => true,
+  filterRead: (_s, nodes) => [...nodes],
+  writeGuard: () => () => undefined,
+  notificationAllowed: () => true,
+};
 
 /** Builds one top-level node of operational state on demand. */
 export interface StateProvider {
@@ -40,9 +62,9 @@ export class NetconfServer {
   readonly stats: GlobalStatistics = { netconfStartTime: new Date(), inBadHellos: 0, inSessions: 0, droppedSessions: 0, inRpcs: 0, inBadRpcs: 0, outRpcErrors: 0, outNotifications: 0 };
   readonly stream: NotificationStream;
   readonly capabilities: string[];
+  readonly access: SessionAccess;
   private readonly operations = new Map<string, OperationHandler>();
   private readonly stateProviders: StateProvider[] = [];
-  private readonly guards: OperationGuard[] = [];
   private readonly dispatcher: RpcDispatcher;
   private readonly sessionEndHooks: ((s: NetconfSession) => void)[] = [];
   private nextSessionId = 1;
@@ -50,7 +72,8 @@ export class NetconfServer {
   constructor(readonly options: NetconfServerOptions) {
     this.stream = new NotificationStream('NETCONF', 'default NETCONF event stream', options.replayBufferSize);
     this.capabilities = [CAPABILITY.base10, CAPABILITY.base11, CAPABILITY.notification, CAPABILITY.interleave, ...(options.extraCapabilities ?? [])];
-    this.dispatcher = new RpcDispatcher(this.operations, options.validateInput, (op, ctx) => this.guards.forEach((g) => g(op, ctx)), this.stats, options.limits.maxXmlDepth, options.log);
+    this.access = options.access ?? PERMIT_ALL;
+    this.dispatcher = new RpcDispatcher(this.operations, options.validateInput, (op, ctx) => this.guard(op, ctx), this.stats, options.limits.maxXmlDepth, options.log);
   }
 
   get schema(): SchemaRegistry {
@@ -70,8 +93,11 @@ export class NetconfServer {
     this.stateProviders.push(p);
   }
 
-  addGuard(g: OperationGuard): void {
-    this.guards.push(g);
+  /** RFC 8341 section 3.4.4: access-denied before anything else is looked at. */
+  private guard(op: XmlElement, ctx: RpcContext): void {
+    if (!this.access.operationAllowed(ctx.session, op)) {
+      throw new NetconfRpcError({ type: ErrorType.protocol, tag: ErrorTag.accessDenied, info: { badElement: op.name }, message: `access to operation ${op.name} is denied` });
+    }
   }
 
   onSessionEnd(hook: (s: NetconfSession) => void): void {
@@ -111,7 +137,7 @@ export class NetconfServer {
 
   private ended(s: NetconfSession, reason: TerminationReason, killedBy: number | undefined, log: Logger): void {
     this.stream.unsubscribe(s.id);
-    this.options.datastores.releaseAll(s.id);
+    this.options.datastores.sessionEnded(s.id);
     for (const h of this.sessionEndHooks) h(s);
     if (reason === 'bad-hello') this.stats.inBadHellos++;
     if (!this.sessions.delete(s.id)) return;

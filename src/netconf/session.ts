@@ -27,8 +27,11 @@ export interface SessionTransport {
   end(): void;
 }
 
-/** Handles one <rpc> and resolves with the complete serialized <rpc-reply>. */
-export type RpcHandler = (session: NetconfSession, message: Buffer) => Promise<string>;
+/** The serialized <rpc-reply>, or its promise when the reply waits for the operation's change to be saved. */
+export type RpcOutcome = string | { readonly reply: Promise<string> };
+
+/** Handles one <rpc>. */
+export type RpcHandler = (session: NetconfSession, message: Buffer) => Promise<RpcOutcome>;
 
 export interface SessionEvents {
   /** the hello exchange completed */
@@ -36,6 +39,9 @@ export interface SessionEvents {
   /** the session ended (transport gone or closed by us) */
   onEnded(session: NetconfSession, reason: TerminationReason, killedBy?: number): void;
 }
+
+/** replies waiting to be saved while later requests are handled */
+const MAX_UNSENT_REPLIES = 64;
 
 /** above this many corked bytes a write goes out at once */
 const CORK_BYTES = 64 * 1024;
@@ -199,23 +205,22 @@ export class NetconfSession {
     return false;
   }
 
-  /** Requests are handled one at a time, in order (RFC 6241 section 4.1). */
+  /**
+   * Requests are handled one at a time, in order (RFC 6241 section 4.1).
+   * While a reply waits for its change to be saved the next request is
+   * handled; replies leave in the order of the requests.
+   */
   private async processPending(): Promise<void> {
     if (this.processing) return;
     this.processing = true;
+    const unsent: (string | Promise<string>)[] = [];
     try {
       while (this.pending.length > 0 && this.state === 'established') {
-        const message = this.pending.shift() as Buffer;
-        const reply = await this.handleRpc(this, message);
-        const state = this.currentState(); // may have changed while the operation ran
-        if (state === 'ended') break;
-        this.send(Buffer.from(reply));
-        if (state === 'closing') {
-          this.flush();
-          this.transport.end();
-          break;
-        }
-        if (this.backpressured) await new Promise<void>((r) => (this.waitDrain = r));
+        const outcome = await this.handleRpc(this, this.pending.shift() as Buffer);
+        const waits = typeof outcome !== 'string';
+        unsent.push(waits ? outcome.reply : outcome);
+        if (waits && this.pending.length > 0 && unsent.length < MAX_UNSENT_REPLIES) continue;
+        if (!(await this.sendReplies(unsent.splice(0)))) break;
         if (this.paused && this.pending.length < this.limits.maxPendingRpcs / 2) {
           this.paused = false;
           this.transport.resume();
@@ -224,6 +229,23 @@ export class NetconfSession {
     } finally {
       this.processing = false;
     }
+  }
+
+  /** Sends replies in order; false once the session is closing or gone. */
+  private async sendReplies(replies: readonly (string | Promise<string>)[]): Promise<boolean> {
+    for (const r of replies) {
+      const reply = await r;
+      const state = this.currentState(); // may have changed while the operation ran
+      if (state === 'ended') return false;
+      this.send(Buffer.from(reply));
+      if (state === 'closing') {
+        this.flush();
+        this.transport.end();
+        return false;
+      }
+      if (this.backpressured) await new Promise<void>((res) => (this.waitDrain = res));
+    }
+    return true;
   }
 
   private currentState(): State {

@@ -62,7 +62,7 @@ export function yangLibraryProviders(set: ModuleSet): StateProvider[] {
       ...set.importOnly.map((m) => elem(L, 'import-only-module', [elem(L, 'name', m.name), elem(L, 'revision', m.revision ?? ''), elem(L, 'namespace', m.namespace)])),
     ]),
     elem(L, 'schema', [elem(L, 'name', 'all'), elem(L, 'module-set', 'all')]),
-    ...['running', 'operational'].map((ds) => elem(L, 'datastore', [identity('name', 'ds', 'urn:ietf:params:xml:ns:yang:ietf-datastores', ds), elem(L, 'schema', 'all')])),
+    ...['running', 'candidate', 'startup', 'operational'].map((ds) => elem(L, 'datastore', [identity('name', 'ds', 'urn:ietf:params:xml:ns:yang:ietf-datastores', ds), elem(L, 'schema', 'all')])),
     elem(L, 'content-id', id),
   ]);
   const modulesState = elem(L, 'modules-state', [

@@ -12,6 +12,8 @@ export interface UserConfig {
   readonly passwordHash?: string;
   /** OpenSSH public key lines */
   readonly authorizedKeys: readonly string[];
+  /** RFC 8341 section 2.1 recovery session: access control does not apply (an emergency account) */
+  readonly recovery: boolean;
 }
 
 export interface NetconfConfig {
@@ -60,7 +62,7 @@ function int(o: Obj, key: string, path: string, fallback: number, min: number, m
 function user(u: unknown, i: number, baseDir: string): UserConfig {
   const path = `netconf.users[${i}].`;
   if (!isObj(u)) throw new ConfigError(`netconf.users[${i}]: expected a mapping`);
-  only(u, path, ['name', 'password', 'password-hash', 'authorized-keys', 'level']);
+  only(u, path, ['name', 'password', 'password-hash', 'authorized-keys', 'level', 'recovery']);
   const keys = u['authorized-keys'];
   let authorizedKeys: string[] = [];
   if (typeof keys === 'string') {
@@ -81,7 +83,9 @@ function user(u: unknown, i: number, baseDir: string): UserConfig {
   if (password === undefined && passwordHash === undefined && authorizedKeys.length === 0) {
     throw new ConfigError(`netconf.users[${i}]: needs password, password-hash or authorized-keys`);
   }
-  return { name: str(u, 'name', path), level: int(u, 'level', path, 1, 0, 3), password, passwordHash, authorizedKeys };
+  const recovery = u.recovery ?? false;
+  if (typeof recovery !== 'boolean') throw new ConfigError(`${path}recovery: expected true or false`);
+  return { name: str(u, 'name', path), level: int(u, 'level', path, 1, 0, 3), password, passwordHash, authorizedKeys, recovery };
 }
 
 /** Reads a config file; relative paths in it are relative to the file. */

@@ -4,19 +4,23 @@ import { dirname, join } from 'node:path';
 import { utils } from 'ssh2';
 import { Datastores } from '../datastore/store';
 import { Logger } from '../log';
-import { NS } from '../netconf/namespaces';
+import { AccessControl, NacmUser } from '../netconf/nacm';
+import { CAPABILITY, NS } from '../netconf/namespaces';
+import { registerConfigOperations } from '../netconf/operations/config';
+import { NetconfSession } from '../netconf/session';
 import { registerBaseOperations } from '../netconf/operations/base';
 import { registerMonitoring } from '../netconf/operations/monitoring';
 import { registerNotifications } from '../netconf/operations/notifications';
 import { NetconfRpcError } from '../netconf/rpc-error';
 import { NetconfServer } from '../netconf/server';
 import { NetconfSshServer } from '../netconf/ssh-server';
-import { XmlElement } from '../netconf/xml';
+import { elem, XmlElement } from '../netconf/xml';
 import { moduleCapabilities, moduleSet, yangLibraryProviders } from '../netconf/yang-library';
 import { jsonToXml } from '../yang/json';
 import { SchemaRegistry } from '../yang/schema';
 import { validateRpcInput } from '../yang/validate';
 import { ConfigError, ServerConfig } from './config';
+import { factoryNacm, levelGroups } from './nacm-defaults';
 import { UserDirectory } from './users';
 
 export const YANG_DIR = join(__dirname, '..', '..', 'yang');
@@ -26,7 +30,9 @@ const IMPLEMENTED = new Set([
   'ietf-datastores',
   'ietf-netconf',
   'ietf-netconf-monitoring',
+  'ietf-netconf-acm',
   'ietf-netconf-notifications',
+  'ietf-netconf-with-defaults',
   'ietf-yang-library',
   'notifications',
   'nc-notifications',
@@ -66,6 +72,11 @@ function hostKey(file: string, log: Logger): Buffer {
   return key;
 }
 
+/** RFC 6241 section 8: the optional capabilities, each because it works. */
+const CONFIG_CAPABILITIES = [CAPABILITY.writableRunning, CAPABILITY.candidate, CAPABILITY.confirmedCommit, CAPABILITY.rollbackOnError, CAPABILITY.validate, CAPABILITY.startup, CAPABILITY.withDefaults];
+/** ietf-netconf features (RFC 6241 section 10.2) that go with them. */
+const NETCONF_FEATURES = ['writable-running', 'candidate', 'confirmed-commit', 'rollback-on-error', 'validate', 'startup'];
+
 /** Values of the leaf at an absolute schema path (`/p:a/p:b/p:leaf`) in a data tree. */
 function leafValues(nodes: readonly XmlElement[], path: string): string[] {
   const steps = path.split('/').filter(Boolean).map((s) => s.slice(s.indexOf(':') + 1));
@@ -94,8 +105,15 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   for (const d of schema.diagnostics()) log.debug('YANG module note', { module: d.module, by: d.source, note: d.message });
   const users = new UserDirectory(config.netconf.users);
   const initial = config.initialContent ? initialContent(schema, config.initialContent) : [];
-  const datastores = new Datastores(['running'], initial);
-  const set = moduleSet(schema.modules(), IMPLEMENTED);
+  // RFC 8341 section 3.5: a first start gets access rules for the users' levels unless the initial content has its own
+  if (!initial.some((n) => n.ns === NS.nacm && n.name === 'nacm')) initial.push(factoryNacm());
+  const datastores = await Datastores.open({ schema, stateDir: config.stateDir, initial, log });
+  const nacm = new AccessControl(schema, () => datastores.get('running').find((n) => n.ns === NS.nacm && n.name === 'nacm'));
+  const userOf = (session: NetconfSession): NacmUser => {
+    const account = users.account(session.username);
+    return { name: session.username, externalGroups: levelGroups(account?.level ?? 0), recovery: account?.recovery ?? false };
+  };
+  const set = moduleSet(schema.modules(), IMPLEMENTED, new Map([['ietf-netconf', NETCONF_FEATURES]]));
   const nc = config.netconf;
   const netconf = new NetconfServer({
     schema,
@@ -103,8 +121,14 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     limits: { maxMessageBytes: nc.maxMessageBytes, maxPendingRpcs: nc.maxPendingRpcs, maxQueuedNotifications: nc.notificationQueueLimit, maxXmlDepth: nc.maxXmlDepth },
     maxSessions: nc.maxSessions,
     replayBufferSize: nc.replayBufferSize,
-    extraCapabilities: moduleCapabilities(set),
+    extraCapabilities: [...CONFIG_CAPABILITIES, ...moduleCapabilities(set)],
     log,
+    access: {
+      operationAllowed: (session, op) => nacm.operationAllowed(userOf(session), op.ns || NS.base, op.name),
+      filterRead: (session, nodes) => nacm.filterRead(userOf(session), nodes),
+      writeGuard: (session) => (changes) => nacm.checkWrite(userOf(session), changes),
+      notificationAllowed: (session, content) => nacm.notificationAllowed(userOf(session), content),
+    },
     validateInput: (op) => {
       const rpc = schema.rpc(op.ns || NS.base, op.name);
       if (!rpc) return false;
@@ -113,6 +137,8 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     },
   });
   registerBaseOperations(netconf);
+  registerConfigOperations(netconf);
+  netconf.registerStateProvider({ ns: NS.nacm, name: 'nacm', build: () => elem(NS.nacm, 'nacm', nacm.stateLeaves()) });
   registerMonitoring(netconf);
   registerNotifications(netconf);
   for (const p of yangLibraryProviders(set)) netconf.registerStateProvider(p);
@@ -127,6 +153,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     stop: async () => {
       for (const s of netconf.sessions.values()) s.finish('other');
       await ssh.close();
+      await datastores.close();
     },
   };
 }

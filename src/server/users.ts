@@ -32,8 +32,8 @@ export class UserDirectory implements SshAuthenticator {
     });
   }
 
-  level(username: string): number | undefined {
-    return this.accounts.get(username)?.config.level;
+  account(username: string): UserConfig | undefined {
+    return this.accounts.get(username)?.config;
   }
 
   checkPassword(username: string, password: string): boolean {

@@ -781,7 +781,7 @@ describe('datastore/edit', () => {
     }
   });
 
-  describe('performance: one entry of a 10,000-entry list', () => {
+  describe('one entry at a time in a 10,000-entry list (its speed: npm run bench -- config)', () => {
     const peer = (i: number, description = `peer ${i}`): XmlElement =>
       elem(BGP, 'peer', [elem(BGP, 'address', `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`), elem(BGP, 'remote-as', String(64512 + (i % 1000))), elem(BGP, 'description', description)]);
     const datastore = (n: number): XmlElement[] => [elem(BGP, 'bgp', [elem(BGP, 'local-as', '65001'), elem(BGP, 'router-id', '192.0.2.1'), ...Array.from({ length: n }, (_, i) => peer(i))])];
@@ -800,32 +800,18 @@ describe('datastore/edit', () => {
             return [elem(BGP, 'bgp', [elem(BGP, 'peer', [elem(BGP, 'address', address(i + 1)), elem(BGP, 'remote-as', '65011')], [{ ns: NC, name: 'operation', value: 'replace' }])])];
         }
       });
-    function time(n: number, count: number): { ms: number; content: XmlElement[] } {
-      let content = datastore(n);
-      const work = edits(n, count);
-      const start = process.hrtime.bigint();
-      for (const config of work) {
+    it('1,000 single-entry edits (modify, create, remove, replace) against 10,000 entries keep the list whole', function () {
+      this.timeout(60_000);
+      let content = datastore(10_000);
+      for (const config of edits(10_000, 1_000)) {
         const r = applyEdit(registry, content, config, MERGE);
         assert.deepEqual(r.errors, []);
         content = r.content;
       }
-      return { ms: Number(process.hrtime.bigint() - start) / 1e6, content };
-    }
-
-    it('1,000 single-entry edits (modify, create, remove, replace) against 10,000 entries', function () {
-      this.timeout(60_000);
-      const best = (n: number): { ms: number; content: XmlElement[] } => [time(n, 1_000), time(n, 1_000), time(n, 1_000)].reduce((x, y) => (y.ms < x.ms ? y : x));
-      time(10_000, 300); // warm up
-      const small = best(1_000);
-      const big = best(10_000);
-      console.log(`      1,000 edits: ${small.ms.toFixed(1)} ms at 1,000 entries, ${big.ms.toFixed(1)} ms at 10,000 entries (${big.ms.toFixed(1)} µs per edit)`);
-      assert.ok(big.ms < 1500, `1,000 edits took ${big.ms.toFixed(0)} ms`);
-      // ten times the entries: a scan of the list per edit would cost about ten times as much
-      assert.ok(big.ms < 4 * small.ms, `${big.ms.toFixed(0)} ms at 10,000 entries against ${small.ms.toFixed(0)} ms at 1,000`);
       // 250 entries created, at most 250 removed, some recreated by merge or replace
-      const peers = big.content[0].children.filter((c) => c.name === 'peer').length;
+      const peers = content[0].children.filter((c) => c.name === 'peer').length;
       assert.ok(peers >= 10_000 && peers <= 10_500, `${peers} peers`);
-      assert.equal(new Set(big.content[0].children.filter((c) => c.name === 'peer').map((c) => c.children[0].text)).size, peers, 'no duplicate keys');
+      assert.equal(new Set(content[0].children.filter((c) => c.name === 'peer').map((c) => c.children[0].text)).size, peers, 'no duplicate keys');
     });
 
     it('the index stays right across versions: an old version edited again sees its own entries', () => {

@@ -16,6 +16,8 @@ export interface StartServerOptions {
   env?: Record<string, string>;
   /** How long to wait for the "listening" log line; default 30 s. */
   startTimeoutMs?: number;
+  /** An existing directory for the config and state, kept after stop() (a restart test starts a second server on it). */
+  dir?: string;
 }
 
 export interface TestServer {
@@ -59,27 +61,27 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
 }
 
 // Servers a test run left running (it failed or forgot stop()) die with it.
-const running = new Set<{ proc: ChildProcess; dir: string }>();
+const running = new Set<{ proc: ChildProcess; dir?: string }>();
 process.on('exit', () => {
   for (const r of running) {
     r.proc.kill('SIGKILL');
-    rmSync(r.dir, { recursive: true, force: true });
+    if (r.dir) rmSync(r.dir, { recursive: true, force: true });
   }
 });
 
 export async function startServer(opts: StartServerOptions = {}): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'ncbgp-test-'));
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'ncbgp-test-'));
   const stateDir = join(dir, 'state');
   const configPath = join(dir, 'config.yaml');
   // JSON is YAML 1.2
   writeFileSync(configPath, JSON.stringify(merge(defaultConfig(stateDir), opts.config ?? {}), null, 2));
 
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', configPath], {
+  const proc = spawn(join(REPO_ROOT, 'bin', 'ncbgp'), ['serve', '--config', configPath], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  const entry = { proc, dir };
+  const entry = { proc, dir: opts.dir ? undefined : dir };
   running.add(entry);
   const lines: string[] = [];
   let partial = '';
@@ -94,7 +96,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
       await exitedPromise;
       clearTimeout(timer);
     }
-    rmSync(dir, { recursive: true, force: true });
+    if (!opts.dir) rmSync(dir, { recursive: true, force: true });
     running.delete(entry);
   };
 

@@ -1,58 +1,22 @@
 // RFC 5277 notifications and RFC 6470 session events, end to end over SSH.
 import assert from 'node:assert/strict';
-import { NetconfClient, replyErrors } from '../../src/netconf/client';
+import { replyErrors } from '../../src/netconf/client';
 import { child, XmlElement } from '../../src/netconf/xml';
-import { connect, startServer, TestServer } from '../helpers/server';
+import { event, field, inbox, NOTIFICATION_NS, sessionPool, subscribe } from '../helpers/netconf';
+import { startServer, TestServer } from '../helpers/server';
 
-const N = 'urn:ietf:params:xml:ns:netconf:notification:1.0';
 const NETMOD = 'urn:ietf:params:xml:ns:netmod:notification';
 const NCN = 'urn:ietf:params:xml:ns:yang:ietf-netconf-notifications';
 
-/** Collects a session's notifications; `next` waits for the next one. */
-function inbox(c: NetconfClient): { next(ms?: number): Promise<XmlElement>; all: XmlElement[] } {
-  const all: XmlElement[] = [];
-  const waiting: ((n: XmlElement) => void)[] = [];
-  let read = 0;
-  c.on('notification', (n) => {
-    all.push(n);
-    const w = waiting.shift();
-    if (w) w(all[read++]);
-  });
-  return {
-    all,
-    next: (ms = 5000) =>
-      read < all.length
-        ? Promise.resolve(all[read++])
-        : new Promise((resolve, reject) => {
-            const t = setTimeout(() => reject(new Error('no notification came')), ms);
-            waiting.push((n) => {
-              clearTimeout(t);
-              resolve(n);
-            });
-          }),
-  };
-}
-
-/** The event element of a <notification> (the one that is not eventTime). */
-const event = (n: XmlElement): XmlElement => n.children.find((c) => c.name !== 'eventTime') as XmlElement;
-const field = (e: XmlElement, name: string): string | undefined => child(e, name)?.text;
-
-const subscribe = (c: NetconfClient, inner = ''): Promise<XmlElement> => c.rpc(`<create-subscription xmlns="${N}">${inner}</create-subscription>`);
-
 describe('notifications (RFC 5277, RFC 6470)', function () {
   let server: TestServer;
-  const open: NetconfClient[] = [];
-  const session = async (user?: string): Promise<NetconfClient> => {
-    const c = await connect(server, user);
-    open.push(c);
-    return c;
-  };
+  const { session, closeAll } = sessionPool(() => server);
 
   before(async () => {
     server = await startServer({ config: { netconf: { 'replay-buffer-size': 100 } } });
   });
   afterEach(() => {
-    for (const c of open.splice(0)) c.destroy();
+    closeAll();
   });
   after(() => server.stop());
 
@@ -109,7 +73,7 @@ describe('notifications (RFC 5277, RFC 6470)', function () {
     const xs = seen.slice(0, -2);
     assert.ok(xs.includes('netconf-session-start') && xs.includes('netconf-session-end'), seen.join(','));
     assert.deepEqual(seen.slice(-2), ['replayComplete', 'notificationComplete']);
-    const times = box.all.map((n) => Date.parse(child(n, 'eventTime', N)?.text ?? ''));
+    const times = box.all.map((n) => Date.parse(child(n, 'eventTime', NOTIFICATION_NS)?.text ?? ''));
     assert.ok(times.slice(0, -2).every((t, i, a) => i === 0 || a[i - 1] <= t), 'replayed in event order');
     assert.ok(box.all.every((n) => event(n).ns === NCN || event(n).ns === NETMOD));
   });

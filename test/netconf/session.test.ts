@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { createLogger } from '../../src/log';
 import { encodeFrame, FrameDecoder } from '../../src/netconf/framing';
-import { NetconfSession, SessionLimits, TerminationReason } from '../../src/netconf/session';
+import { NetconfSession, RpcHandler, SessionLimits, TerminationReason } from '../../src/netconf/session';
 import { parseXml } from '../../src/netconf/xml';
 
 const BASE = 'urn:ietf:params:xml:ns:netconf:base:1.0';
@@ -21,7 +21,7 @@ interface Harness {
   endCalled: () => boolean;
 }
 
-function harness(limits: Partial<SessionLimits> = {}, handle = async (_s: NetconfSession, m: Buffer) => `<rpc-reply xmlns="${BASE}"><echo>${m.toString()}</echo></rpc-reply>`): Harness {
+function harness(limits: Partial<SessionLimits> = {}, handle: RpcHandler = async (_s, m) => `<rpc-reply xmlns="${BASE}"><echo>${m.toString()}</echo></rpc-reply>`): Harness {
   const written: Buffer[] = [];
   const ended: { reason?: TerminationReason } = {};
   let writable = true;
@@ -160,6 +160,27 @@ describe('NETCONF session core', () => {
     assert.equal(replies(h, 'chunked').length, 5);
   });
 
+
+  it('handles the next request while a reply waits to be saved; replies leave in request order', async () => {
+    const handled: string[] = [];
+    let save: () => void = () => undefined;
+    const h = harness({}, (_s, m) => {
+      const body = m.toString();
+      handled.push(body);
+      if (body !== '<commit/>') return Promise.resolve(`<rpc-reply xmlns="${BASE}"><echo>${body}</echo></rpc-reply>`);
+      return Promise.resolve({ reply: new Promise<string>((resolve) => (save = () => resolve(`<rpc-reply xmlns="${BASE}"><ok/></rpc-reply>`))) });
+    });
+    h.session.feed(Buffer.concat([encodeFrame(HELLO_11, 'eom'), ...['<commit/>', '<get/>'].map((r) => encodeFrame(r, 'chunked'))]));
+    for (let i = 0; i < 5; i++) await tick();
+    assert.deepEqual(handled, ['<commit/>', '<get/>'], 'the <get> ran while the commit was being saved');
+    assert.equal(replies(h, 'chunked').length, 0, 'no reply overtakes the commit');
+    save();
+    for (let i = 0; i < 5; i++) await tick();
+    const out = replies(h, 'chunked');
+    assert.equal(out.length, 2);
+    assert.match(out[0], /<ok\/>/);
+    assert.match(out[1], /<get\/>/);
+  });
   it('ends a subscriber whose transport stays backpressured past the notification queue limit', async () => {
     const h = harness({ maxQueuedNotifications: 3 });
     h.session.feed(encodeFrame(HELLO_11, 'eom'));

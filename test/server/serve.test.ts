@@ -105,7 +105,7 @@ describe('ncbgp serve', function () {
       try {
         const file = join(dir, 'c.yaml');
         writeFileSync(file, `state-dir: ${join(dir, 'state')}\n${yaml}`);
-        const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', file], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 20000 });
+        const r = spawnSync(join(REPO_ROOT, 'bin', 'ncbgp'), ['serve', '--config', file], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 20000 });
         assert.equal(r.status, 1, r.stderr);
         assert.match(r.stderr, message);
       } finally {

@@ -1,12 +1,16 @@
 // RFC 6241 section 7 base operations: get, get-config, lock, unlock,
 // close-session, kill-session.
 import { DatastoreName } from '../../datastore/store';
+import { withDefaults, WithDefaultsMode } from '../../yang/defaults';
 import { NS } from '../namespaces';
 import { ErrorTag, ErrorType, NetconfRpcError } from '../rpc-error';
+import { RpcContext } from '../rpc';
 import { NetconfServer } from '../server';
 import { applySubtreeFilter } from '../subtree-filter';
 import { elem, XmlElement } from '../xml';
-import { datastoreParam, requiredParam, subtreeFilter } from './args';
+import { datastoreParam, param, requiredParam, subtreeFilter } from './args';
+
+const WITH_DEFAULTS: readonly string[] = ['report-all', 'report-all-tagged', 'trim', 'explicit'] satisfies WithDefaultsMode[];
 
 export function registerBaseOperations(server: NetconfServer): void {
   const { datastores } = server;
@@ -22,16 +26,27 @@ export function registerBaseOperations(server: NetconfServer): void {
     return name;
   };
 
+  /** RFC 6243 section 4.5: the <with-defaults> parameter, explicit (our basic mode) without it. */
+  const defaults = (op: XmlElement, nodes: readonly XmlElement[], configOnly: boolean): readonly XmlElement[] => {
+    const p = param(op, 'with-defaults', NS.withDefaults);
+    const mode = p?.text.trim() ?? 'explicit';
+    if (!WITH_DEFAULTS.includes(mode)) throw new NetconfRpcError({ type: ErrorType.protocol, tag: ErrorTag.invalidValue, info: { badElement: 'with-defaults' }, message: `with-defaults is one of ${WITH_DEFAULTS.join(', ')}` });
+    return mode === 'explicit' ? nodes : withDefaults(server.schema, nodes, mode as WithDefaultsMode, { configOnly });
+  };
+  const read = (op: XmlElement, ctx: RpcContext, nodes: readonly XmlElement[], filter: readonly XmlElement[] | undefined, configOnly: boolean): XmlElement[] =>
+    select(filter, server.access.filterRead(ctx.session, defaults(op, nodes, configOnly)));
+
   // 7.1 <get-config>
-  server.registerOperation(NS.base, 'get-config', (op) => {
+  server.registerOperation(NS.base, 'get-config', (op, ctx) => {
     const source = datastore(op, 'source');
-    return [elem(NS.base, 'data', select(subtreeFilter(op), datastores.get(source)))];
+    const filter = subtreeFilter(op);
+    return [elem(NS.base, 'data', read(op, ctx, datastores.get(source), filter, true))];
   });
 
   // 7.7 <get>: running configuration and state data
-  server.registerOperation(NS.base, 'get', (op) => {
+  server.registerOperation(NS.base, 'get', (op, ctx) => {
     const filter = subtreeFilter(op);
-    return [elem(NS.base, 'data', select(filter, [...datastores.get('running'), ...server.state(filter)]))];
+    return [elem(NS.base, 'data', read(op, ctx, withState(datastores.get('running'), server.state(filter)), filter, false))];
   });
 
   // 7.5 <lock>
@@ -39,7 +54,9 @@ export function registerBaseOperations(server: NetconfServer): void {
     const target = datastore(op, 'target');
     const r = datastores.lock(target, ctx.session.id);
     if (!r.ok) {
-      throw new NetconfRpcError({ type: ErrorType.protocol, tag: ErrorTag.lockDenied, info: { sessionId: r.heldBy }, message: `the ${target} datastore is locked by session ${r.heldBy}` });
+      // session-id 0: the candidate has changes nobody committed or discarded (8.3.5.1)
+      const message = r.heldBy ? `the ${target} datastore is locked by session ${r.heldBy}` : `the ${target} datastore has uncommitted changes`;
+      throw new NetconfRpcError({ type: ErrorType.protocol, tag: ErrorTag.lockDenied, info: { sessionId: r.heldBy }, message });
     }
     return [];
   });
@@ -76,4 +93,15 @@ export function registerBaseOperations(server: NetconfServer): void {
     victim.finish('killed', ctx.session.id);
     return [];
   });
+}
+
+/** Configuration and state data in one tree: a top-level node that has both (such as /nacm:nacm) is one node. */
+function withState(config: readonly XmlElement[], state: readonly XmlElement[]): XmlElement[] {
+  const out = [...config];
+  for (const s of state) {
+    const i = out.findIndex((c) => c.ns === s.ns && c.name === s.name);
+    if (i < 0) out.push(s);
+    else out[i] = { ...out[i], children: [...out[i].children, ...s.children] };
+  }
+  return out;
 }

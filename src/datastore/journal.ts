@@ -1,0 +1,148 @@
+// An append-only journal of committed changes beside a datastore's snapshot
+// (persist.ts), so that a commit costs one small append and one fdatasync
+// instead of rewriting the whole datastore.
+//
+// Record layout (big-endian):
+//   +--------------------+--------------------+------------------+
+//   | length (4 octets)  | CRC-32 (4 octets)  | payload (UTF-8)  |
+//   +--------------------+--------------------+------------------+
+// A record torn by a crash (short, or its CRC does not match) ends the
+// journal: it and anything after it are cut off when the journal is opened.
+// Appends made while a write is in flight are written and synced together
+// (group commit); each append resolves once its record is on disk.
+import * as fs from 'node:fs';
+
+const HEADER = 8;
+/** A record larger than this is damage, not a commit. */
+const MAX_RECORD = 256 * 1024 * 1024;
+
+const CRC_TABLE = ((): Uint32Array => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32 (ISO-HDLC, as zlib computes it). */
+export function crc32(buf: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < buf.length; i++) c = CRC_TABLE[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+export function encodeRecord(payload: string): Buffer {
+  const body = Buffer.from(payload, 'utf8');
+  const header = Buffer.alloc(HEADER);
+  header.writeUInt32BE(body.length, 0);
+  header.writeUInt32BE(crc32(body), 4);
+  return Buffer.concat([header, body]);
+}
+
+/** The payloads of the intact records at the start of `buf`, and how many octets they take. */
+export function decodeRecords(buf: Buffer): { payloads: string[]; intact: number } {
+  const payloads: string[] = [];
+  let at = 0;
+  while (buf.length - at >= HEADER) {
+    const length = buf.readUInt32BE(at);
+    if (length > MAX_RECORD || buf.length - at - HEADER < length) break;
+    const body = buf.subarray(at + HEADER, at + HEADER + length);
+    if (crc32(body) !== buf.readUInt32BE(at + 4)) break;
+    payloads.push(body.toString('utf8'));
+    at += HEADER + length;
+  }
+  return { payloads, intact: at };
+}
+
+export class Journal {
+  private fd: number;
+  private bytes: number;
+  /** octets known to be on disk */
+  private durable: number;
+  private pending: { record: Buffer; done: (e?: Error) => void }[] = [];
+  private writing = false;
+
+  private constructor(private readonly file: string, fd: number, bytes: number) {
+    this.fd = fd;
+    this.bytes = bytes;
+    this.durable = bytes;
+  }
+
+  /** Opens (creating, mode 0600) the journal; returns it with the payloads of its intact records. */
+  static open(file: string): { journal: Journal; payloads: string[] } {
+    const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_APPEND, 0o600);
+    fs.fchmodSync(fd, 0o600);
+    const { payloads, intact } = decodeRecords(fs.readFileSync(fd));
+    if (fs.fstatSync(fd).size !== intact) {
+      fs.ftruncateSync(fd, intact);
+      fs.fsyncSync(fd);
+    }
+    return { journal: new Journal(file, fd, intact), payloads };
+  }
+
+  /** Octets of records on disk or on their way. */
+  get size(): number {
+    return this.bytes;
+  }
+
+  /** Resolves when the record is written and synced. */
+  append(payload: string): Promise<void> {
+    const record = encodeRecord(payload);
+    this.bytes += record.length;
+    return new Promise((resolve, reject) => {
+      this.pending.push({ record, done: (e) => (e ? reject(e) : resolve()) });
+      if (!this.writing) void this.flush();
+    });
+  }
+
+  /** Empties the journal once everything appended so far is on disk (after a snapshot took it all in). */
+  async truncate(): Promise<void> {
+    await this.idle();
+    fs.ftruncateSync(this.fd, 0);
+    fs.fsyncSync(this.fd);
+    this.bytes = 0;
+    this.durable = 0;
+  }
+
+  async close(): Promise<void> {
+    await this.idle();
+    fs.closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  private async idle(): Promise<void> {
+    while (this.writing || this.pending.length) await new Promise<void>((r) => setImmediate(r));
+  }
+
+  private async flush(): Promise<void> {
+    this.writing = true;
+    while (this.pending.length) {
+      const batch = this.pending;
+      this.pending = [];
+      let error: Error | undefined;
+      const data = Buffer.concat(batch.map((b) => b.record));
+      try {
+        writeAll(this.fd, data); // to the page cache; the sync is what takes time
+        await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, (e) => (e ? reject(e) : resolve())));
+        this.durable += data.length;
+      } catch (e) {
+        error = new Error(`journal ${this.file}: ${(e as Error).message}`, { cause: e });
+        // a partial record would hide every later one: cut back to what is whole
+        this.bytes -= data.length;
+        try {
+          fs.ftruncateSync(this.fd, this.durable);
+        } catch {
+          // the next open() cuts the torn record off
+        }
+      }
+      for (const b of batch) b.done(error);
+    }
+    this.writing = false;
+  }
+}
+
+function writeAll(fd: number, buf: Buffer): void {
+  for (let at = 0; at < buf.length; ) at += fs.writeSync(fd, buf, at, buf.length - at);
+}

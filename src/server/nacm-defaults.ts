@@ -1,0 +1,86 @@
+// The access rules a fresh server starts with (RFC 8341 section 3.5.2
+// /nacm:nacm), built on the router CLI's user levels: each level is one NACM
+// group that the transport layer reports for the user (section 3.3.2,
+// enable-external-groups).
+//   level 0 visit:          reads, but not the BGP configuration or state
+//   level 1 monitoring:     reads everything but the NACM rules
+//   level 2 configuration:  also configures bgp and runs refresh-bgp-mvpn
+//   level 3 management:     everything, NACM rules, kill-session and delete-config included
+import { NS } from '../netconf/namespaces';
+import { elem, XmlElement } from '../netconf/xml';
+
+export const LEVEL_GROUPS = ['visit', 'monitoring', 'configuration', 'management'] as const;
+
+/** The NACM groups of a user of this level: the one named for it. */
+export function levelGroups(level: number): string[] {
+  const group = LEVEL_GROUPS[level];
+  return group === undefined ? [] : [group];
+}
+
+const BGP_MODULE = 'ncbgp-bgp';
+const REFRESH_MODULE = 'ncbgp-refresh';
+
+interface FactoryRule {
+  name: string;
+  moduleName: string;
+  rpcName?: string;
+  accessOperations: string;
+  action: 'permit' | 'deny';
+  comment: string;
+}
+
+const RULE_LISTS: readonly { name: string; groups: readonly string[]; rules: readonly FactoryRule[] }[] = [
+  {
+    name: 'read-only',
+    groups: ['visit', 'monitoring'],
+    rules: [{ name: 'deny-refresh', moduleName: REFRESH_MODULE, rpcName: '*', accessOperations: 'exec', action: 'deny', comment: 'Soft resets are for level 2 (configuration) and above.' }],
+  },
+  {
+    name: 'visit',
+    groups: ['visit'],
+    rules: [
+      { name: 'deny-bgp', moduleName: BGP_MODULE, accessOperations: 'read', action: 'deny', comment: 'Level 0 (visit) does not see the BGP configuration or state.' },
+      { name: 'deny-refresh-state', moduleName: REFRESH_MODULE, accessOperations: 'read', action: 'deny', comment: 'Nor the soft reset operations and their notifications.' },
+    ],
+  },
+  {
+    name: 'configuration',
+    groups: ['configuration', 'management'],
+    rules: [{ name: 'permit-bgp-config', moduleName: BGP_MODULE, accessOperations: 'create update delete', action: 'permit', comment: 'Level 2 (configuration) and above configure BGP.' }],
+  },
+  {
+    name: 'management',
+    groups: ['management'],
+    rules: [{ name: 'permit-all', moduleName: '*', accessOperations: '*', action: 'permit', comment: 'Level 3 (management) may do everything, access control included.' }],
+  },
+];
+
+const leaf = (name: string, value: string): XmlElement => elem(NS.nacm, name, value);
+
+/** The /nacm:nacm container a server starts with when its initial content has none. */
+export function factoryNacm(): XmlElement {
+  const ruleLists = RULE_LISTS.map((rl) =>
+    elem(NS.nacm, 'rule-list', [
+      leaf('name', rl.name),
+      ...rl.groups.map((g) => leaf('group', g)),
+      ...rl.rules.map((r) =>
+        elem(NS.nacm, 'rule', [
+          leaf('name', r.name),
+          leaf('module-name', r.moduleName),
+          ...(r.rpcName === undefined ? [] : [leaf('rpc-name', r.rpcName)]),
+          leaf('access-operations', r.accessOperations),
+          leaf('action', r.action),
+          leaf('comment', r.comment),
+        ]),
+      ),
+    ]),
+  );
+  return elem(NS.nacm, 'nacm', [
+    leaf('enable-nacm', 'true'),
+    leaf('read-default', 'permit'),
+    leaf('write-default', 'deny'),
+    leaf('exec-default', 'permit'),
+    leaf('enable-external-groups', 'true'),
+    ...ruleLists,
+  ]);
+}
