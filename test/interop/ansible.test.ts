@@ -1,5 +1,5 @@
 // Ansible 7.7 (ansible-core 2.14, ansible.netcommon, ncclient over paramiko)
-// against the real server: fixtures/netconf-get.yml run with the json callback.
+// against the real server: the playbooks of fixtures/ run with the json callback.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -7,7 +7,7 @@ import path from 'node:path';
 import { child, parseXml, type XmlElement } from '../../src/netconf/xml';
 import { NS } from '../../src/netconf/namespaces';
 import { startServer, type TestServer } from '../helpers/server';
-import { requireTool, runTool, ToolRun } from '../helpers/interop';
+import { requireTool, runTool, type ToolRun } from '../helpers/interop';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const NS_BGP = 'urn:ncbgp:yang:ncbgp-bgp';
@@ -23,70 +23,90 @@ const INITIAL_CONTENT = {
 
 interface TaskResult {
   failed?: boolean;
+  changed?: boolean;
   msg?: string;
   stdout?: string;
+  /** With --diff, what netconf_config compared (before and after the edit). */
+  diff?: { before?: string; after?: string };
 }
 
 interface JsonCallbackOutput {
   plays: { tasks: { task: { name: string }; hosts: Record<string, TaskResult> }[] }[];
-  stats: Record<string, { failures: number; unreachable: number; ok: number }>;
+  stats: Record<string, { failures: number; unreachable: number; ok: number; changed: number }>;
 }
 
+interface PlaybookRun {
+  out: ToolRun;
+  result?: JsonCallbackOutput;
+}
 
-describe('interop: Ansible ansible.netcommon.netconf_get', function () {
-  this.timeout(180_000);
+/** Runs fixtures/`playbook` against `port` with the json callback, `home` as HOME. */
+async function runPlaybook(playbook: string, port: number, home: string): Promise<PlaybookRun> {
+  const out = await runTool(
+    'ansible-playbook',
+    ['-i', path.join(FIXTURES, 'ansible-inventory.ini'), '-e', `ansible_port=${port}`, '--diff', path.join(FIXTURES, playbook)],
+    {
+      ...process.env,
+      HOME: home,
+      ANSIBLE_LOCAL_TEMP: path.join(home, 'tmp'),
+      ANSIBLE_PERSISTENT_CONTROL_PATH_DIR: path.join(home, 'pc'),
+      ANSIBLE_HOST_KEY_CHECKING: 'False',
+      ANSIBLE_STDOUT_CALLBACK: 'json',
+      ANSIBLE_NOCOLOR: '1',
+      ANSIBLE_RETRY_FILES_ENABLED: 'False',
+    },
+    PLAYBOOK_TIMEOUT_MS,
+  );
+  try {
+    return { out, result: JSON.parse(out.stdout) as JsonCallbackOutput };
+  } catch {
+    return { out };
+  }
+}
+
+/** The result for r1 of the task named `name`, which must not have failed. */
+function task(run: PlaybookRun, name: string): TaskResult {
+  const { out, result } = run;
+  assert.ok(result, `no json output:\n${out.stdout}\n${out.stderr}`);
+  const t = result.plays[0]?.tasks.find((x) => x.task.name === name);
+  assert.ok(t, `task "${name}" did not run:\n${out.stdout}`);
+  const r = t.hosts.r1;
+  assert.ok(r, `task "${name}" has no result for r1`);
+  assert.ok(!r.failed, `task "${name}" failed: ${r.msg}`);
+  return r;
+}
+
+function data(r: TaskResult): XmlElement {
+  assert.ok(r.stdout, 'no stdout in the task result');
+  const el = parseXml(r.stdout, { maxDepth: 64 });
+  assert.equal(el.name, 'data', r.stdout);
+  return el;
+}
+
+/** The playbook ran to its end: exit 0, no failed or unreachable host, `ok` tasks ok. */
+function assertRan(run: PlaybookRun, ok: number): void {
+  const { out, result } = run;
+  assert.equal(out.signal, null, `ansible-playbook killed after ${PLAYBOOK_TIMEOUT_MS} ms`);
+  assert.ok(result, `no json output:\n${out.stdout}\n${out.stderr}`);
+  assert.deepEqual(
+    { failures: result.stats.r1?.failures, unreachable: result.stats.r1?.unreachable, ok: result.stats.r1?.ok },
+    { failures: 0, unreachable: 0, ok },
+    out.stdout,
+  );
+  assert.equal(out.code, 0, out.stderr);
+}
+
+/** A server with INITIAL_CONTENT and a temporary HOME for one playbook run. */
+function playbookSuite(playbook: string): { run: () => PlaybookRun } {
   let server: TestServer | undefined;
   let home = '';
-  let out: ToolRun;
-  let result: JsonCallbackOutput | undefined;
-
-  function task(name: string): TaskResult {
-    assert.ok(result, `no json output:\n${out.stdout}\n${out.stderr}`);
-    const t = result.plays[0]?.tasks.find((x) => x.task.name === name);
-    assert.ok(t, `task "${name}" did not run:\n${out.stdout}`);
-    const r = t.hosts.r1;
-    assert.ok(r, `task "${name}" has no result for r1`);
-    assert.ok(!r.failed, `task "${name}" failed: ${r.msg}`);
-    return r;
-  }
-
-  function data(r: TaskResult): XmlElement {
-    assert.ok(r.stdout, 'no stdout in the task result');
-    const el = parseXml(r.stdout, { maxDepth: 64 });
-    assert.equal(el.name, 'data', r.stdout);
-    return el;
-  }
+  let run: PlaybookRun | undefined;
 
   before(async function () {
     requireTool(this, 'ansible-playbook', 'package ansible');
     home = mkdtempSync(path.join(os.tmpdir(), 'ncbgp-ansible-'));
     server = await startServer({ config: { 'initial-content': INITIAL_CONTENT } });
-    out = await runTool(
-      'ansible-playbook',
-      [
-        '-i',
-        path.join(FIXTURES, 'ansible-inventory.ini'),
-        '-e',
-        `ansible_port=${server.port}`,
-        path.join(FIXTURES, 'netconf-get.yml'),
-      ],
-      {
-        ...process.env,
-        HOME: home,
-        ANSIBLE_LOCAL_TEMP: path.join(home, 'tmp'),
-        ANSIBLE_PERSISTENT_CONTROL_PATH_DIR: path.join(home, 'pc'),
-        ANSIBLE_HOST_KEY_CHECKING: 'False',
-        ANSIBLE_STDOUT_CALLBACK: 'json',
-        ANSIBLE_NOCOLOR: '1',
-        ANSIBLE_RETRY_FILES_ENABLED: 'False',
-      },
-      PLAYBOOK_TIMEOUT_MS,
-    );
-    try {
-      result = JSON.parse(out.stdout) as JsonCallbackOutput;
-    } catch {
-      result = undefined;
-    }
+    run = await runPlaybook(playbook, server.port, home);
   });
 
   after(async function () {
@@ -94,19 +114,24 @@ describe('interop: Ansible ansible.netcommon.netconf_get', function () {
     if (home) rmSync(home, { recursive: true, force: true });
   });
 
+  return {
+    run: () => {
+      assert.ok(run, 'the playbook did not run');
+      return run;
+    },
+  };
+}
+
+describe('interop: Ansible ansible.netcommon.netconf_get', function () {
+  this.timeout(180_000);
+  const suite = playbookSuite('netconf-get.yml');
+
   it('runs the playbook without failures', function () {
-    assert.equal(out.signal, null, `ansible-playbook killed after ${PLAYBOOK_TIMEOUT_MS} ms`);
-    assert.ok(result, `no json output:\n${out.stdout}\n${out.stderr}`);
-    assert.deepEqual(
-      { failures: result.stats.r1?.failures, unreachable: result.stats.r1?.unreachable, ok: result.stats.r1?.ok },
-      { failures: 0, unreachable: 0, ok: 2 },
-      out.stdout,
-    );
-    assert.equal(out.code, 0, out.stderr);
+    assertRan(suite.run(), 2);
   });
 
   it('<get> with a netconf-state filter returns only the statistics', function () {
-    const d = data(task('netconf-state statistics'));
+    const d = data(task(suite.run(), 'netconf-state statistics'));
     const state = child(d, 'netconf-state', NS.monitoring);
     assert.ok(state);
     assert.deepEqual(
@@ -120,7 +145,7 @@ describe('interop: Ansible ansible.netcommon.netconf_get', function () {
   });
 
   it('<get-config> of running with a bgp filter returns the peers and nothing else', function () {
-    const d = data(task('running bgp peers'));
+    const d = data(task(suite.run(), 'running bgp peers'));
     const bgp = child(d, 'bgp', NS_BGP);
     assert.ok(bgp);
     assert.deepEqual(
@@ -130,6 +155,38 @@ describe('interop: Ansible ansible.netcommon.netconf_get', function () {
     assert.deepEqual(
       bgp.children.map((p) => child(p, 'address', NS_BGP)?.text),
       ['127.0.0.2', '127.0.0.3'],
+    );
+  });
+});
+
+describe('interop: Ansible ansible.netcommon.netconf_config', function () {
+  this.timeout(180_000);
+  const suite = playbookSuite('netconf-config.yml');
+
+  it('runs the playbook without failures', function () {
+    assertRan(suite.run(), 3);
+  });
+
+  it('pushes a BGP peer to candidate and commits it: changed', function () {
+    const r = task(suite.run(), 'push peer');
+    assert.equal(r.changed, true, JSON.stringify(r));
+  });
+
+  it('the same push again reports no change (idempotent)', function () {
+    const r = task(suite.run(), 'push peer again');
+    // netconf_config compares get-config of candidate before and after its edit-config
+    assert.equal(r.changed, false, `before:\n${r.diff?.before}\nafter:\n${r.diff?.after}`);
+  });
+
+  it('netconf_get of running shows the peer', function () {
+    const r = task(suite.run(), 'running peer');
+    const bgp = child(data(r), 'bgp', NS_BGP);
+    assert.ok(bgp, r.stdout);
+    const peers = bgp.children.filter((c) => c.name === 'peer');
+    assert.equal(peers.length, 1);
+    assert.deepEqual(
+      Object.fromEntries(peers[0].children.map((c) => [c.name, c.text])),
+      { address: '192.0.2.20', 'remote-as': '65020', description: 'pushed by ansible' },
     );
   });
 });

@@ -12,6 +12,7 @@ const PYTHON = '/usr/bin/python3';
 const SCRIPT = path.join(__dirname, 'ncclient_cases.py');
 const YANG_DIR = path.join(__dirname, '..', '..', 'yang');
 const NS_REFRESH = 'urn:ncbgp:yang:ncbgp-refresh';
+const NS_BGP = 'urn:ncbgp:yang:ncbgp-bgp';
 const PY_TIMEOUT_MS = 45_000;
 
 const INITIAL_CONTENT = {
@@ -26,12 +27,40 @@ const INITIAL_CONTENT = {
 interface RpcErrorSeen {
   type: string | null;
   tag: string | null;
+  app_tag: string | null;
   severity: string | null;
   path: string | null;
+  /** The prefixes in scope on error-path, as the client resolved them. */
+  path_namespaces: Record<string, string>;
   message: string | null;
   info: string | null;
   info_session_id: string | null;
   xml: string;
+}
+
+/** What a case saw of one RPC: 'ok', or the rpc-errors ncclient raised. */
+type Outcome = 'ok' | RpcErrorSeen[];
+
+/** A datastore's peers as the client read them: address -> leaf -> text. */
+type Peers = Record<string, Record<string, string | null>>;
+
+function assertOk(outcome: Outcome, what: string): void {
+  assert.equal(outcome, 'ok', `${what} failed: ${JSON.stringify(outcome)}`);
+}
+
+/** The one rpc-error of `outcome`, with the tag it must have. */
+function onlyError(outcome: Outcome, tag: string, what: string): RpcErrorSeen {
+  assert.ok(Array.isArray(outcome), `${what} succeeded; expected ${tag}`);
+  assert.equal(outcome.length, 1, JSON.stringify(outcome));
+  const [err] = outcome;
+  assert.equal(err.tag, tag, err.xml);
+  assert.equal(err.severity, 'error', err.xml);
+  return err;
+}
+
+/** Arguments that run a case's second session as `user`. */
+function secondUser(user: { name: string; password: string }): string[] {
+  return ['--user2', user.name, '--password2', user.password];
 }
 
 /** Runs one case of ncclient_cases.py and returns its JSON output. */
@@ -170,7 +199,7 @@ describe('interop: ncclient 0.6.13', function () {
       b_lock_after_unlock: boolean;
       b_unlock: boolean;
     }
-    const r = await ncclient<Lock>(port, ['lock', '--user2', USERS.admin.name, '--password2', USERS.admin.password]);
+    const r = await ncclient<Lock>(port, ['lock', ...secondUser(USERS.admin)]);
     assert.equal(r.a_lock, true);
     assert.notEqual(r.b_lock, 'ok', 'second lock of running was granted');
     assert.ok(Array.isArray(r.b_lock));
@@ -212,6 +241,154 @@ describe('interop: ncclient 0.6.13', function () {
     });
   }
 
+  it('edit-config to candidate, validate and commit: running changes only at the commit', async function () {
+    interface CandidateCommit {
+      running_before: Peers;
+      candidate: Peers;
+      running_before_commit: Peers;
+      validate: Outcome;
+      commit: Outcome;
+      running_after: Peers;
+    }
+    const address = '192.0.2.10';
+    const description = 'set with ncclient';
+    const r = await ncclient<CandidateCommit>(port, ['candidate-commit', '--address', address, '--remote-as', '65010', '--description', description]);
+    assert.equal(r.running_before[address], undefined, 'peer already in running');
+    assert.deepEqual(r.candidate[address], { 'remote-as': '65010', description });
+    assert.deepEqual(r.running_before_commit, r.running_before, 'an edit of candidate changed running');
+    assertOk(r.validate, 'validate of candidate');
+    assertOk(r.commit, 'commit');
+    assert.deepEqual(r.running_after, { ...r.running_before, [address]: { 'remote-as': '65010', description } });
+  });
+
+  it('confirmed commit then cancel-commit restores running; with persist across sessions; without it at session end', async function () {
+    interface ConfirmedCommit {
+      running_before: Peers;
+      commit: Outcome;
+      running_confirmed: Peers;
+      cancel: Outcome;
+      running_after_cancel: Peers;
+      candidate_after_discard: Peers;
+      persist_commit: Outcome;
+      running_persisted: Peers;
+      persist_cancel: Outcome;
+      running_after_persist_cancel: Peers;
+      session_commit: Outcome;
+      running_session_confirmed: Peers;
+      running_after_session_end: Peers;
+    }
+    const address = '192.0.2.11';
+    const r = await ncclient<ConfirmedCommit>(port, ['confirmed-commit', '--address', address, '--remote-as', '65011', '--persist', 'ncclient-token']);
+    const added = { ...r.running_before, [address]: { 'remote-as': '65011' } };
+    assertOk(r.commit, 'confirmed commit');
+    assert.deepEqual(r.running_confirmed, added, 'running after the confirmed commit');
+    assertOk(r.cancel, 'cancel-commit');
+    // RFC 6241 section 8.4.1: running reverts to its state before the confirmed commit
+    assert.deepEqual(r.running_after_cancel, r.running_before, 'running after cancel-commit');
+    assert.deepEqual(r.candidate_after_discard, r.running_before, 'candidate after discard-changes');
+
+    assertOk(r.persist_commit, 'confirmed commit with persist');
+    assert.deepEqual(r.running_persisted, added, 'a persistent confirmed commit ended with its session');
+    assertOk(r.persist_cancel, 'cancel-commit with persist-id from another session');
+    assert.deepEqual(r.running_after_persist_cancel, r.running_before, 'running after cancel-commit with persist-id');
+
+    assertOk(r.session_commit, 'confirmed commit without persist');
+    assert.deepEqual(r.running_session_confirmed, added, 'running during the confirmed commit');
+    assert.deepEqual(r.running_after_session_end, r.running_before, 'running after the committing session ended');
+  });
+
+  it('a commit that breaks a leafref is refused with data-missing naming the leaf; running is unchanged', async function () {
+    interface CommitInvalid {
+      running_before: Peers;
+      edit_candidate: Outcome;
+      validate: Outcome;
+      commit: Outcome;
+      running_after_commit: Peers;
+      edit_running: Outcome;
+      running_after_edit: Peers;
+    }
+    const address = '192.0.2.12';
+    const r = await ncclient<CommitInvalid>(port, ['commit-invalid', '--address', address, '--remote-as', '65012', '--group', 'no-such-group']);
+    assertOk(r.edit_candidate, 'edit-config of candidate (validated at commit, RFC 7950 section 8.3.3)');
+    const path = `/bgp:bgp/bgp:peer[bgp:address='${address}']/bgp:group`;
+    // RFC 7950 section 15.5: data-missing, instance-required, error-path to the leafref
+    for (const [what, outcome] of [
+      ['validate of candidate', r.validate],
+      ['commit', r.commit],
+      ['edit-config of running', r.edit_running],
+    ] as const) {
+      const err = onlyError(outcome, 'data-missing', what);
+      assert.equal(err.type, 'application', err.xml);
+      assert.equal(err.app_tag, 'instance-required', err.xml);
+      assert.equal(err.path, path, err.xml);
+      assert.equal(err.path_namespaces.bgp, NS_BGP, `prefix bgp of error-path not declared: ${err.xml}`);
+    }
+    assert.deepEqual(r.running_after_commit, r.running_before, 'running changed by a refused commit');
+    assert.deepEqual(r.running_after_edit, r.running_before, 'running changed by a refused edit-config');
+  });
+
+  it('lock candidate: another session gets lock-denied naming the holder and in-use on edit-config', async function () {
+    interface LockCandidate {
+      a_session_id: string;
+      a_lock: Outcome;
+      b_lock: Outcome;
+      b_edit: Outcome;
+      a_edit: Outcome;
+      a_discard: Outcome;
+      a_unlock: Outcome;
+      b_edit_after_unlock: Outcome;
+      a_lock_modified: Outcome;
+      c_lock: Outcome;
+      b_lock_after_close: Outcome;
+      b_unlock: Outcome;
+    }
+    const r = await ncclient<LockCandidate>(port, ['lock-candidate', '--address', '192.0.2.13', ...secondUser(USERS.admin)]);
+    assertOk(r.a_lock, 'lock');
+    // RFC 6241 section 7.5: error-info carries the session-id of the lock holder
+    const denied = onlyError(r.b_lock, 'lock-denied', 'second lock of candidate');
+    assert.equal(denied.type, 'protocol', denied.xml);
+    assert.equal(denied.info_session_id, r.a_session_id, denied.xml);
+    const inUse = onlyError(r.b_edit, 'in-use', 'edit-config of a candidate locked by another session');
+    assert.ok(inUse.type === 'protocol' || inUse.type === 'application', inUse.xml);
+    assertOk(r.a_edit, "the lock holder's edit-config");
+    assertOk(r.a_discard, 'discard-changes');
+    assertOk(r.a_unlock, 'unlock');
+    assertOk(r.b_edit_after_unlock, 'edit-config after unlock');
+    // RFC 6241 section 8.3.5.2: no lock on a candidate with changes not committed or discarded
+    onlyError(r.a_lock_modified, 'lock-denied', 'lock of a modified candidate');
+    assertOk(r.c_lock, 'lock by a third session');
+    // RFC 6241 section 7.9: close-session releases the session's locks
+    assertOk(r.b_lock_after_close, 'lock after the holder closed its session');
+    assertOk(r.b_unlock, 'unlock');
+  });
+
+  it('a level-1 user reads the configuration but edit-config is access-denied', async function () {
+    interface NacmViewer {
+      admin_running: Peers;
+      viewer_running: Peers;
+      viewer_edit_candidate: Outcome;
+      viewer_edit_running: Outcome;
+      admin_candidate_after: Peers;
+      admin_running_after: Peers;
+    }
+    const address = '192.0.2.14';
+    const r = await ncclient<NacmViewer>(port, ['nacm-viewer', '--address', address, '--remote-as', '65014', ...secondUser(USERS.viewer)]);
+    assert.ok(Object.keys(r.admin_running).length > 0, 'no peers in running');
+    assert.deepEqual(r.viewer_running, r.admin_running, 'the viewer reads other peers than the admin');
+    for (const [target, outcome] of [
+      ['candidate', r.viewer_edit_candidate],
+      ['running', r.viewer_edit_running],
+    ] as const) {
+      // RFC 8341 section 3.4.5: creating the peer needs write access to it
+      const err = onlyError(outcome, 'access-denied', `edit-config of ${target} by a level-1 user`);
+      assert.ok(err.type === 'application' || err.type === 'protocol', err.xml);
+      assert.equal(err.path, `/bgp:bgp/bgp:peer[bgp:address='${address}']`, err.xml);
+      assert.equal(err.path_namespaces.bgp, NS_BGP, err.xml);
+    }
+    assert.equal(r.admin_candidate_after[address], undefined, 'the refused edit reached candidate');
+    assert.deepEqual(r.admin_running_after, r.admin_running, 'the refused edit reached running');
+  });
+
   it('create-subscription: the subscriber gets netconf-session-start for a second session', async function () {
     interface Start {
       subscriber_session_id: string;
@@ -221,13 +398,7 @@ describe('interop: ncclient 0.6.13', function () {
       source_host?: string;
       notifications: string[];
     }
-    const r = await ncclient<Start>(port, [
-      'session-start',
-      '--user2',
-      USERS.viewer.name,
-      '--password2',
-      USERS.viewer.password,
-    ]);
+    const r = await ncclient<Start>(port, ['session-start', ...secondUser(USERS.viewer)]);
     const seen = r.notifications.join('\n');
     assert.equal(r.session_id, r.second_session_id, `no netconf-session-start for it; got:\n${seen}`);
     assert.notEqual(r.second_session_id, r.subscriber_session_id);

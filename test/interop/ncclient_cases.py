@@ -4,7 +4,8 @@ prints what the client saw as one JSON object on stdout.
 
     ncclient_cases.py CASE --port N --user U (--password P | --key FILE) [...]
 
-Cases: hello, netconf-state, get-config, get-schema, lock, rpc, session-start.
+Cases: hello, netconf-state, get-config, get-schema, lock, rpc, session-start,
+candidate-commit, confirmed-commit, commit-invalid, lock-candidate, nacm-viewer.
 The mocha tests in ncclient.test.ts run this and assert on the JSON.
 """
 import argparse
@@ -51,6 +52,9 @@ def error_dict(e):
         if err.info:
             sid = etree.fromstring(err.info.encode()).find('.//{%s}session-id' % NS_BASE)
             d['info_session_id'] = sid.text if sid is not None else None
+        # the prefixes the client can resolve in error-path (RFC 6241 section 4.3)
+        path = err.xml.find('{%s}error-path' % NS_BASE)
+        d['path_namespaces'] = dict(path.nsmap) if path is not None else {}
         d['xml'] = to_xml(err.xml)
         out.append(d)
     return out
@@ -167,6 +171,141 @@ def case_session_start(args):
     return out
 
 
+def peer_config(address, remote_as=None, group=None, description=None):
+    """<config> adding one peer, unqualified as ncclient's own examples write it."""
+    leaves = ''.join('<%s>%s</%s>' % (k, v, k) for k, v in (
+        ('remote-as', remote_as), ('group', group), ('description', description)) if v is not None)
+    return ('<config><bgp xmlns="%s"><peer><address>%s</address>%s</peer></bgp></config>'
+            % (NS_BGP, address, leaves))
+
+
+def peers(m, source):
+    """The peers of a datastore as address -> {leaf: text} (get-config with a subtree filter)."""
+    reply = m.get_config(source=source, filter=('subtree', '<bgp xmlns="%s"><peer/></bgp>' % NS_BGP))
+    out = {}
+    for p in reply.data_ele.iterfind('.//{%s}peer' % NS_BGP):
+        leaves = {etree.QName(c).localname: c.text for c in p if len(c) == 0}
+        out[leaves.pop('address', None)] = leaves
+    return out
+
+
+def attempt(call):
+    """'ok' when the RPC succeeded, else what the client reported of its rpc-errors."""
+    try:
+        call()
+        return 'ok'
+    except RPCError as e:
+        return error_dict(e)
+
+
+def case_candidate_commit(args):
+    with connect(args) as m:
+        m.discard_changes()
+        out = {'running_before': peers(m, 'running')}
+        m.edit_config(target='candidate',
+                      config=peer_config(args.address, args.remote_as, description=args.description))
+        out['candidate'] = peers(m, 'candidate')
+        out['running_before_commit'] = peers(m, 'running')
+        out['validate'] = attempt(lambda: m.validate(source='candidate'))
+        out['commit'] = attempt(m.commit)
+        out['running_after'] = peers(m, 'running')
+    return out
+
+
+def case_confirmed_commit(args):
+    out = {}
+    with connect(args) as m:
+        m.discard_changes()
+        out['running_before'] = peers(m, 'running')
+        m.edit_config(target='candidate', config=peer_config(args.address, args.remote_as))
+        out['commit'] = attempt(lambda: m.commit(confirmed=True, timeout='60'))
+        out['running_confirmed'] = peers(m, 'running')
+        out['cancel'] = attempt(m.cancel_commit)
+        out['running_after_cancel'] = peers(m, 'running')
+        m.discard_changes()
+        out['candidate_after_discard'] = peers(m, 'candidate')
+
+        # RFC 6241 section 8.4.1: with <persist>, the confirmed commit survives
+        # its session and another session cancels it with <persist-id>
+        m.edit_config(target='candidate', config=peer_config(args.address, args.remote_as))
+        out['persist_commit'] = attempt(lambda: m.commit(confirmed=True, timeout='60', persist=args.persist))
+    with connect(args) as m:
+        out['running_persisted'] = peers(m, 'running')
+        out['persist_cancel'] = attempt(lambda: m.cancel_commit(persist_id=args.persist))
+        out['running_after_persist_cancel'] = peers(m, 'running')
+        m.discard_changes()
+
+        # without <persist>, ending the session cancels the confirmed commit
+        with connect(args) as a:
+            a.edit_config(target='candidate', config=peer_config(args.address, args.remote_as))
+            out['session_commit'] = attempt(lambda: a.commit(confirmed=True, timeout='60'))
+            out['running_session_confirmed'] = peers(m, 'running')
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            out['running_after_session_end'] = peers(m, 'running')
+            if args.address not in out['running_after_session_end'] or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        m.discard_changes()
+    return out
+
+
+def case_commit_invalid(args):
+    with connect(args) as m:
+        m.discard_changes()
+        out = {'running_before': peers(m, 'running')}
+        config = peer_config(args.address, args.remote_as, group=args.group)
+        # RFC 7950 section 8.3.3: the candidate may hold it; validate and commit refuse it
+        out['edit_candidate'] = attempt(lambda: m.edit_config(target='candidate', config=config))
+        out['validate'] = attempt(lambda: m.validate(source='candidate'))
+        out['commit'] = attempt(m.commit)
+        out['running_after_commit'] = peers(m, 'running')
+        m.discard_changes()
+        # on running it is checked at the end of the edit-config
+        out['edit_running'] = attempt(lambda: m.edit_config(target='running', config=config))
+        out['running_after_edit'] = peers(m, 'running')
+    return out
+
+
+def case_lock_candidate(args):
+    out = {}
+    with connect(args) as a, connect(args, args.user2, args.password2) as b:
+        a.discard_changes()
+        out['a_session_id'] = a.session_id
+        out['a_lock'] = attempt(lambda: a.lock('candidate'))
+        out['b_lock'] = attempt(lambda: b.lock('candidate'))
+        out['b_edit'] = attempt(lambda: b.edit_config(target='candidate', config=peer_config(args.address)))
+        out['a_edit'] = attempt(lambda: a.edit_config(target='candidate', config=peer_config(args.address)))
+        out['a_discard'] = attempt(a.discard_changes)
+        out['a_unlock'] = attempt(lambda: a.unlock('candidate'))
+        out['b_edit_after_unlock'] = attempt(
+            lambda: b.edit_config(target='candidate', config=peer_config(args.address)))
+        # RFC 6241 section 8.3.5.2: no lock on a candidate with uncommitted changes
+        out['a_lock_modified'] = attempt(lambda: a.lock('candidate'))
+        b.discard_changes()
+        # RFC 6241 section 7.9: a lock dies with its session
+        with connect(args) as c:
+            out['c_lock'] = attempt(lambda: c.lock('candidate'))
+        out['b_lock_after_close'] = attempt(lambda: b.lock('candidate'))
+        out['b_unlock'] = attempt(lambda: b.unlock('candidate'))
+    return out
+
+
+def case_nacm_viewer(args):
+    out = {}
+    with connect(args) as admin, connect(args, args.user2, args.password2) as viewer:
+        admin.discard_changes()
+        out['admin_running'] = peers(admin, 'running')
+        out['viewer_running'] = peers(viewer, 'running')
+        config = peer_config(args.address, args.remote_as)
+        for target in ('candidate', 'running'):
+            out['viewer_edit_' + target] = attempt(
+                lambda: viewer.edit_config(target=target, config=config))
+        out['admin_candidate_after'] = peers(admin, 'candidate')
+        out['admin_running_after'] = peers(admin, 'running')
+    return out
+
+
 CASES = {
     'hello': case_hello,
     'netconf-state': case_netconf_state,
@@ -175,6 +314,11 @@ CASES = {
     'lock': case_lock,
     'rpc': case_rpc,
     'session-start': case_session_start,
+    'candidate-commit': case_candidate_commit,
+    'confirmed-commit': case_confirmed_commit,
+    'commit-invalid': case_commit_invalid,
+    'lock-candidate': case_lock_candidate,
+    'nacm-viewer': case_nacm_viewer,
 }
 
 
@@ -186,9 +330,13 @@ def main():
     p.add_argument('--user', required=True)
     p.add_argument('--password')
     p.add_argument('--key', help='private key file instead of a password')
-    p.add_argument('--user2', help='user of the second session (lock, session-start)')
+    p.add_argument('--user2', help='user of the second session (lock, lock-candidate, session-start, nacm-viewer)')
     p.add_argument('--password2')
-    p.add_argument('--address', help='get-config: peer address to select')
+    p.add_argument('--address', help='get-config: peer address to select; edit cases: peer to add')
+    p.add_argument('--remote-as', help='edit cases: remote-as of the peer')
+    p.add_argument('--group', help='commit-invalid: peer-group the peer names')
+    p.add_argument('--description', help='candidate-commit: description of the peer')
+    p.add_argument('--persist', help='confirmed-commit: persist token')
     p.add_argument('--filter', help='get-config: subtree filter XML')
     p.add_argument('--identifier', help='get-schema: module name')
     p.add_argument('--version', help='get-schema: revision')
