@@ -27,6 +27,7 @@ import { createLogger } from '../src/log';
 import { Held, ImportRefresh, Memory, startReceiver } from './bgp-receiver';
 import { Burst, CountingPeerHandle, nowMs, startCountingPeer } from './counting-peer';
 import { gobgpInstalled, startGobgp, writeMrtFile } from './gobgp';
+import { fmtRate, table, verdict } from './report';
 
 const MVPN = { afi: 1, safi: 5 };
 const IPV4_UNICAST = { afi: 1, safi: 1 };
@@ -281,14 +282,8 @@ async function measureGobgp(n: number): Promise<GobgpResult> {
 
 const int = (v: number): string => Math.round(v).toLocaleString('en-US');
 const rate = (routes: number, ms: number): number => (routes * 1000) / ms;
-const fmtRate = (v: number | undefined): string => (v === undefined ? 'n/a' : `${int(v)}/s`);
 const fmtMs = (v: number): string => (v < 10 ? `${v.toFixed(2)} ms` : `${int(v)} ms`);
 const sizeName = (n: number): string => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`);
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('   ')).join('\n');
-}
 
 /** Routes/s of a full export (median run), and how it is packed. */
 function exportFigures(runs: readonly ExportRun[], n: number): { rate: number; octetsPerRoute: number; routesPerUpdate: number; fill: number; maxGapMs: number; tailMs: number; afterLastMs: number } {
@@ -401,7 +396,6 @@ export async function runBgpBench(): Promise<void> {
       : `WARNING: ${malformed} UPDATEs (of ${int(sampled)} decoded in full) were malformed or disagreed with the count`,
   );
   const million = results.find((r) => r.n === 1_000_000);
-  const verdict = (ok: boolean | undefined): string => (ok === undefined ? 'not measured' : ok ? 'met' : 'NOT met');
   const allRuns = results.flatMap((r) => [...r.announcements, ...r.withdrawals]);
   const worstGap = Math.max(...allRuns.map((r) => r.burst.maxGapMs));
   const worstAfter = Math.max(...allRuns.map((r) => r.completeMs - r.lastMs));

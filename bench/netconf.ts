@@ -1,13 +1,14 @@
 // NETCONF over SSH on loopback, measured with our client (src/netconf/client.ts):
 // session setup rate, sequential and pipelined small <get>s, memory per idle
 // session; side by side with yuma123 netconfd behind OpenSSH when it can start.
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { NetconfClient } from '../src/netconf/client';
 import { NS } from '../src/netconf/namespaces';
 import { ed25519KeyPair, startServer, TestServer } from '../test/helpers/server';
+import { NETCONFD_PORT, RPC_ERROR, startNetconfd } from './netconfd';
+import { fmtRate, fmtRatio, table, verdict, withTimeout } from './report';
 
 const SETUP_SESSIONS = 100;
 const SEQUENTIAL_RPCS = 5000;
@@ -16,9 +17,6 @@ const WINDOW = 200;
 const IDLE_SESSIONS = 500;
 const WARMUP_RPCS = 300;
 const STALL_MS = 30_000;
-
-const REFERENCE_SCRIPT = '/work/shared/anchors/netconfd.sh';
-const REFERENCE_PORT = 18830; // the script's default, with its default state directory
 
 /** Small <get>: RFC 6022 statistics, which netconfd has too. */
 const GET_STATS = `<get><filter type="subtree"><netconf-state xmlns="${NS.monitoring}"><statistics/></netconf-state></filter></get>`;
@@ -34,14 +32,6 @@ interface Figures {
   pipelined?: number;
   error?: string;
 }
-
-function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const stall = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no progress within ${STALL_MS / 1000} s`)), STALL_MS)));
-  return Promise.race([p, stall]).finally(() => clearTimeout(timer));
-}
-
-const RPC_ERROR = /<(?:[\w.-]+:)?rpc-error[\s>]/;
 
 /** One <get>; the reply is checked for an rpc-error but not parsed, so the client stays cheap. */
 async function checkedRpc(c: NetconfClient): Promise<void> {
@@ -89,12 +79,12 @@ async function pipelinedRate(c: NetconfClient, total: number, window: number): P
 async function measure(t: Target): Promise<Figures> {
   const f: Figures = {};
   try {
-    f.setup = await withTimeout(sessionSetupRate(t, SETUP_SESSIONS), `${t.name} session setup`);
+    f.setup = await withTimeout(sessionSetupRate(t, SETUP_SESSIONS), `${t.name} session setup`, STALL_MS);
     const c = await t.connect();
     try {
-      await withTimeout(sequentialRate(c, WARMUP_RPCS), `${t.name} warm-up`);
-      f.sequential = await withTimeout(sequentialRate(c, SEQUENTIAL_RPCS), `${t.name} sequential`);
-      f.pipelined = await withTimeout(pipelinedRate(c, PIPELINED_RPCS, WINDOW), `${t.name} pipelined`);
+      await withTimeout(sequentialRate(c, WARMUP_RPCS), `${t.name} warm-up`, STALL_MS);
+      f.sequential = await withTimeout(sequentialRate(c, SEQUENTIAL_RPCS), `${t.name} sequential`, STALL_MS);
+      f.pipelined = await withTimeout(pipelinedRate(c, PIPELINED_RPCS, WINDOW), `${t.name} pipelined`, STALL_MS);
       await c.close();
     } finally {
       c.destroy();
@@ -150,41 +140,6 @@ async function startOurs(): Promise<{ server: TestServer; target: Target }> {
   return { server, target: { name: 'ncbgp', connect } };
 }
 
-interface Reference {
-  target: Target;
-  stop(): void;
-}
-
-function startReference(): Reference | string {
-  const stop = (): void => {
-    try {
-      execFileSync(REFERENCE_SCRIPT, ['stop'], { stdio: 'pipe' });
-    } catch {
-      // nothing left to stop
-    }
-  };
-  try {
-    const out = execFileSync(REFERENCE_SCRIPT, ['start', String(REFERENCE_PORT)], { stdio: 'pipe', encoding: 'utf8' });
-    const user = /user=(\S+)/.exec(out)?.[1];
-    const keyFile = /key=(\S+)/.exec(out)?.[1];
-    if (!user || !keyFile) throw new Error(`unexpected output: ${out.trim()}`);
-    const privateKey = readFileSync(keyFile);
-    return { target: { name: 'netconfd', connect: () => NetconfClient.connect({ host: '127.0.0.1', port: REFERENCE_PORT, username: user, privateKey }) }, stop };
-  } catch (e) {
-    stop();
-    const err = e as Error & { stderr?: Buffer | string };
-    return `${err.message.split('\n')[0]}${err.stderr ? ` (${String(err.stderr).trim().split('\n').slice(-1)[0]})` : ''}`;
-  }
-}
-
-const fmtRate = (v: number | undefined): string => (v === undefined ? 'n/a' : `${Math.round(v).toLocaleString('en-US')}/s`);
-const fmtRatio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? 'n/a' : `${(a / b).toFixed(2)}x`);
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('   ')).join('\n');
-}
-
 export async function runNetconfBench(): Promise<void> {
   console.log(`NETCONF over SSH on loopback, node ${process.version}, ${cpus().length} CPUs, client src/netconf/client.ts (public-key auth)`);
   const { server, target: ours } = await startOurs();
@@ -198,13 +153,13 @@ export async function runNetconfBench(): Promise<void> {
   }
 
   let ref: Figures | undefined;
-  const reference = startReference();
+  const reference = startNetconfd();
   if (typeof reference === 'string') {
     console.log(`reference netconfd could not start, no side-by-side figures: ${reference}`);
   } else {
-    console.log(`reference netconfd (yuma123, behind OpenSSH) on 127.0.0.1:${REFERENCE_PORT}; measuring...`);
+    console.log(`reference netconfd (yuma123, behind OpenSSH) on 127.0.0.1:${NETCONFD_PORT}; measuring...`);
     try {
-      ref = await measure(reference.target);
+      ref = await measure({ name: 'netconfd', connect: reference.connect });
       if (ref.error) console.log(`netconfd: ${ref.error}`);
     } finally {
       reference.stop();
@@ -238,7 +193,6 @@ export async function runNetconfBench(): Promise<void> {
   }
 
   const seqRatio = our.sequential !== undefined && ref?.sequential !== undefined ? our.sequential / ref.sequential : undefined;
-  const verdict = (ok: boolean | undefined): string => (ok === undefined ? 'not measured' : ok ? 'met' : 'NOT met');
   console.log('');
   console.log('targets:');
   console.log(

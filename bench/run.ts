@@ -4,6 +4,7 @@ import { runNetconfBench } from './netconf';
 const BENCHES: Record<string, () => Promise<void>> = {
   netconf: runNetconfBench,
   bgp: async () => (await import('./bgp')).runBgpBench(),
+  config: async () => (await import('./config')).runConfigBench(),
 };
 
 async function main(names: string[]): Promise<void> {

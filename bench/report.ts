@@ -1,0 +1,19 @@
+// What every benchmark prints: aligned tables, rates, ratios, target verdicts;
+// and the stall guard that turns a hang into a failure.
+
+export function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('   ')).join('\n');
+}
+
+export const fmtCount = (n: number): string => Math.round(n).toLocaleString('en-US');
+export const fmtRate = (v: number | undefined): string => (v === undefined ? 'n/a' : `${fmtCount(v)}/s`);
+export const fmtRatio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? 'n/a' : `${(a / b).toFixed(2)}x`);
+export const verdict = (ok: boolean | undefined): string => (ok === undefined ? 'not measured' : ok ? 'met' : 'NOT met');
+
+/** Rejects when `p` has not settled within `stallMs`. */
+export function withTimeout<T>(p: Promise<T>, what: string, stallMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const stall = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no progress within ${stallMs / 1000} s`)), stallMs)));
+  return Promise.race([p, stall]).finally(() => clearTimeout(timer));
+}
