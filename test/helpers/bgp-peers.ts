@@ -73,6 +73,12 @@ export const FRR_BGPD = '/usr/lib/frr/bgpd';
 const START_TIMEOUT_MS = 20_000;
 const CLI_TIMEOUT_MS = 10_000;
 const KILL_AFTER_MS = 5_000;
+/**
+ * libpcap hands dumpcap its packets a block at a time, at the latest after
+ * dumpcap's 250 ms read timeout, and SIGINT drops a block not yet handed
+ * over: a capture is stopped this long after the last packet it must hold.
+ */
+const CAPTURE_SETTLE_MS = 1_000;
 
 // ---------------------------------------------------------------------------
 // Shared plumbing
@@ -934,6 +940,7 @@ export async function startCapture(opts: CaptureOptions): Promise<Capture> {
   // `running` safety net removes it then), not when tshark ends.
   const stop = async (): Promise<string> => {
     stopped ??= (async () => {
+      await new Promise((r) => setTimeout(r, CAPTURE_SETTLE_MS));
       signalPid(d.pid, 'SIGINT');
       const timer = setTimeout(() => d.exited || signalPid(d.pid, 'SIGKILL'), KILL_AFTER_MS);
       await d.exit;
