@@ -63,6 +63,16 @@ export interface EngineConfig {
   readonly refresh: OperationTiming;
 }
 
+/**
+ * What changed when nothing but peers did: config.peers is the previous
+ * apply's peers less `removed`, with `changed` added or replaced, and every
+ * other field is the previous one. A commit then costs what it touched.
+ */
+export interface PeerDelta {
+  readonly changed: readonly PeerConfig[];
+  readonly removed: readonly string[];
+}
+
 export interface FamilyCounters {
   readonly received: number;
   readonly accepted: number;
@@ -78,6 +88,12 @@ export interface PeerStatus {
   readonly mvpn?: FamilyCounters;
   readonly unicast?: FamilyCounters;
   readonly lastRefresh?: PeerResult;
+  /** when the session entered Established; absent when it is not Established */
+  readonly establishedAt?: Date;
+  /** when the last import and the last export soft reset of this peer completed */
+  readonly lastCompleted: { readonly import?: Date; readonly export?: Date };
+  /** when the peer last sent a ROUTE-REFRESH request (RFC 2918 section 4) */
+  readonly refreshRequestedAt?: Date;
 }
 
 export interface RefreshRequest {
@@ -90,6 +106,18 @@ export interface RefreshStarted {
   readonly operationId: number;
   readonly selected: readonly { address: string }[];
   readonly skipped: readonly { address: string; reason: string }[];
+}
+
+/** A refresh operation not yet ended: the peers that have ended so far. */
+export interface RunningOperation {
+  readonly operationId: number;
+  readonly family: AfiSafi;
+  readonly direction: Direction;
+  readonly selector: PeerSelector;
+  readonly startTime: Date;
+  /** peers the refresh was started for (the skipped ones not counted) */
+  readonly selected: number;
+  readonly peers: readonly PeerResult[];
 }
 
 export interface EngineEvents {
@@ -120,6 +148,9 @@ interface PeerRuntime {
   readonly jobs: SendJob[];
   codec: CodecOptions;
   lastRefresh?: PeerResult;
+  establishedAt?: Date;
+  readonly lastCompleted: { import?: Date; export?: Date };
+  refreshRequestedAt?: Date;
 }
 
 /** NLRI handed to packUpdates at a time: bounds the UPDATEs built ahead of the socket. */
@@ -136,6 +167,8 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
   private listenInfo?: { address: string; port: number };
   private nextOperationId = 1;
   private readonly operations = new Map<number, RefreshOperation>();
+  /** per running operation: its selected count and the peers ended so far */
+  private readonly progress = new Map<number, { readonly op: RefreshOperation; readonly selected: number; readonly ended: PeerResult[] }>();
   readonly recent: OperationSummary[] = [];
 
   constructor(
@@ -146,8 +179,16 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
   }
 
   /** Applies a whole configuration: sessions are reset only where they must be (AS, address, port, timers, capabilities). */
-  async apply(config: EngineConfig): Promise<void> {
+  async apply(config: EngineConfig, delta?: PeerDelta): Promise<void> {
     const previous = this.config;
+    if (delta && previous && previous.localAs === config.localAs && previous.routerId === config.routerId && previous.policies === config.policies && previous.originated === config.originated) {
+      this.config = config;
+      for (const address of delta.removed) this.removePeer(address, 'peer deconfigured');
+      for (const pc of delta.changed) this.applyPeer(pc);
+      await this.listen(previous.listen, config.listen);
+      this.propagate();
+      return;
+    }
     if (previous && (previous.localAs !== config.localAs || previous.routerId !== config.routerId)) {
       for (const address of [...this.runtimes.keys()]) this.removePeer(address, 'local AS or router-id changed');
       this.locRibs.clear();
@@ -158,14 +199,17 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
     this.originate(config.originated, previous?.originated ?? []);
     const wanted = new Map(config.peers.map((p) => [p.address, p]));
     for (const address of [...this.runtimes.keys()]) if (!wanted.has(address)) this.removePeer(address, 'peer deconfigured');
-    for (const pc of config.peers) {
-      const rt = this.runtimes.get(pc.address);
-      if (rt && sessionChanged(rt.config, pc)) this.removePeer(pc.address, 'peer configuration changed');
-      if (!this.runtimes.has(pc.address)) this.addPeer(pc);
-      else this.updatePolicies(this.runtimes.get(pc.address) as PeerRuntime, pc);
-    }
+    for (const pc of config.peers) this.applyPeer(pc);
     await this.listen(previous?.listen, config.listen);
     this.propagate();
+  }
+
+  private applyPeer(pc: PeerConfig): void {
+    const rt = this.runtimes.get(pc.address);
+    if (rt && sessionChanged(rt.config, pc)) this.removePeer(pc.address, 'peer configuration changed');
+    const kept = this.runtimes.get(pc.address);
+    if (!kept) this.addPeer(pc);
+    else this.updatePolicies(kept, pc);
   }
 
   async stop(): Promise<void> {
@@ -193,6 +237,9 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
         mvpn: counters(IPV4_MVPN),
         unicast: counters(IPV4_UNICAST),
         lastRefresh: rt.lastRefresh,
+        establishedAt: rt.peer.state === 'established' ? rt.establishedAt : undefined,
+        lastCompleted: { ...rt.lastCompleted },
+        refreshRequestedAt: rt.refreshRequestedAt,
       };
     });
   }
@@ -208,6 +255,7 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
     const candidates = [...this.runtimes.values()].map((rt) => this.candidate(rt, req.family));
     const { selected, skipped } = selectPeers(candidates, new Set(config.groups), req.selector, req.family, req.direction);
     const id = this.nextOperationId++;
+    const ended: PeerResult[] = [];
     const op = new RefreshOperation(
       id,
       req.family,
@@ -220,22 +268,46 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
       (r) => {
         const rt = this.runtimes.get(r.peerAddress);
         if (rt) rt.lastRefresh = r;
+        if (rt && r.status === 'completed') rt.lastCompleted[r.direction] = r.endTime;
+        ended.push(r);
         this.emit('peer-refresh-complete', r);
       },
       (s) => {
         this.operations.delete(id);
+        this.progress.delete(id);
         this.recent.push(s);
         if (this.recent.length > RECENT_OPERATIONS) this.recent.shift();
         this.emit('refresh-complete', s);
       },
     );
     this.operations.set(id, op);
-    // the caller has its answer before the first event
+    this.progress.set(id, { op, selected: selected.length, ended });
+    // the caller has its answer before the first event; then one peer per
+    // turn of the event loop, so that a large export does not hold up the
+    // replies to other requests
     setImmediate(() => {
       op.start();
-      for (const s of selected) this.runRefresh(op, s.address, req.family);
+      const next = (i: number): void => {
+        if (i >= selected.length) return;
+        this.runRefresh(op, selected[i].address, req.family);
+        setImmediate(() => next(i + 1));
+      };
+      next(0);
     });
     return { operationId: id, selected: selected.map((s) => ({ address: s.address })), skipped };
+  }
+
+  /** Refresh operations still running, oldest first. */
+  running(): RunningOperation[] {
+    return [...this.progress.values()].map(({ op, selected, ended }) => ({
+      operationId: op.id,
+      family: op.family,
+      direction: op.direction,
+      selector: op.selector,
+      startTime: op.startTime,
+      selected,
+      peers: [...ended],
+    }));
   }
 
   private runRefresh(op: RefreshOperation, address: string, family: AfiSafi): void {
@@ -288,14 +360,24 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
     return name === undefined ? undefined : this.policies.get(name);
   }
 
+  /** A new listen address that cannot be bound fails the apply; an unchanged one that could not be bound before is tried again, quietly. */
   private async listen(before: EngineConfig['listen'], now: EngineConfig['listen']): Promise<void> {
-    if (before?.address === now?.address && before?.port === now?.port && this.listener) return;
+    const unchanged = before !== undefined && before.address === now?.address && before.port === now.port;
+    if (unchanged && this.listener) return;
     await this.listener?.close();
     this.listener = undefined;
     this.listenInfo = undefined;
     if (!now) return;
-    this.listener = new BgpListener((address) => this.runtimes.get(address)?.peer, this.log);
-    const info = await this.listener.listen(now.port, now.address);
+    const listener = new BgpListener((address) => this.runtimes.get(address)?.peer, this.log);
+    let info: { address: string; port: number };
+    try {
+      info = await listener.listen(now.port, now.address);
+    } catch (e) {
+      if (!unchanged) throw e;
+      this.log.warn('BGP still cannot listen', { address: now.address, port: now.port, error: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+    this.listener = listener;
     this.listenInfo = { address: info.address, port: info.port };
     this.log.info('BGP listening', { address: info.address, port: info.port });
   }
@@ -318,7 +400,7 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
       },
       { timers: this.timers, connect: () => connectTcp({ address: pc.address, port: pc.remotePort, localAddress: pc.localAddress }), log: this.log },
     );
-    const rt: PeerRuntime = { config: pc, peer, ribs: new Map(), jobs: [], codec: { fourOctetAs: true } };
+    const rt: PeerRuntime = { config: pc, peer, ribs: new Map(), jobs: [], codec: { fourOctetAs: true }, lastCompleted: {} };
     this.runtimes.set(pc.address, rt);
     peer.on('stateChange', (from, to) => this.emit('peer-state', pc.address, from, to));
     peer.on('established', (neg) => this.established(rt, neg));
@@ -352,6 +434,7 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
   private established(rt: PeerRuntime, neg: Negotiated): void {
     const config = this.requireConfig();
     rt.codec = { fourOctetAs: neg.fourOctetAs };
+    rt.establishedAt = new Date();
     const source = RouteSource.peer({ address: rt.config.address, bgpId: neg.peerBgpId, remoteAs: neg.peerAs, localAs: config.localAs });
     // NEXT_HOP self (RFC 4271 section 5.1.3): a wildcard or IPv6 listen address is no IPv4 next hop
     const listen = config.listen?.address;
@@ -406,6 +489,7 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
     if (!ribs) return;
     const marker = (subtype: number): Buffer => encodeMessage({ type: 'route-refresh', afi: m.afi, safi: m.safi, subtype }, rt.codec);
     if (m.subtype === RouteRefreshSubtype.REQUEST) {
+      rt.refreshRequestedAt = new Date();
       const enhanced = rt.peer.negotiated?.enhancedRouteRefresh ?? false;
       const body = this.pack(family, ribs.out.resendAll(), rt.codec);
       this.enqueue(rt, { messages: enhanced ? concat([marker(RouteRefreshSubtype.BORR)], body, [marker(RouteRefreshSubtype.EORR)]) : body });
