@@ -75,7 +75,8 @@ const ipv4 = (n: number): string => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255
 
 const peerXml = (address: string, remoteAs: number, description: string, operation = ''): string =>
   `<peer${operation ? ` nc:operation="${operation}"` : ''}><address>${address}</address>` +
-  (operation === 'delete' ? '' : `<remote-as>${remoteAs}</remote-as><description>${description}</description>`) +
+  // passive: the engine waits for these peers instead of connecting to addresses nobody answers on
+  (operation === 'delete' ? '' : `<remote-as>${remoteAs}</remote-as><passive>true</passive><description>${description}</description>`) +
   '</peer>';
 
 const editConfig = (target: Datastore, bgpContent: string): string =>

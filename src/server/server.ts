@@ -2,6 +2,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { utils } from 'ssh2';
+import { BgpEngine } from '../bgp/engine';
 import { Datastores } from '../datastore/store';
 import { Logger } from '../log';
 import { AccessControl, NacmUser } from '../netconf/nacm';
@@ -17,6 +18,8 @@ import { NetconfSshServer } from '../netconf/ssh-server';
 import { elem, XmlElement } from '../netconf/xml';
 import { moduleCapabilities, moduleSet, yangLibraryProviders } from '../netconf/yang-library';
 import { jsonToXml } from '../yang/json';
+import { startBgpService } from '../services/bgp';
+import { registerRefreshOperations } from '../services/refresh';
 import { SchemaRegistry } from '../yang/schema';
 import { validateRpcInput } from '../yang/validate';
 import { ConfigError, ServerConfig } from './config';
@@ -44,6 +47,7 @@ export interface RunningServer {
   readonly address: string;
   readonly port: number;
   readonly netconf: NetconfServer;
+  readonly engine: BgpEngine;
   stop(): Promise<void>;
 }
 
@@ -142,6 +146,9 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   registerMonitoring(netconf);
   registerNotifications(netconf);
   for (const p of yangLibraryProviders(set)) netconf.registerStateProvider(p);
+  const engine = new BgpEngine(log);
+  await startBgpService({ netconf, datastores, engine, log });
+  registerRefreshOperations(netconf, engine);
 
   const ssh = new NetconfSshServer(netconf, users, { hostKey: hostKey(nc.hostKey, log), address: nc.address, port: nc.port, maxConnections: nc.maxSessions + 64 }, log);
   const addr = await ssh.listen();
@@ -150,9 +157,11 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     address: addr.address,
     port: addr.port,
     netconf,
+    engine,
     stop: async () => {
       for (const s of netconf.sessions.values()) s.finish('other');
       await ssh.close();
+      await engine.stop();
       await datastores.close();
     },
   };

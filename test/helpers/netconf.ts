@@ -1,5 +1,7 @@
 // Session and notification helpers shared by the NETCONF tests.
+import assert from 'node:assert/strict';
 import { NetconfClient } from '../../src/netconf/client';
+import { NetconfRpcError } from '../../src/netconf/rpc-error';
 import { child, XmlElement } from '../../src/netconf/xml';
 import { connect, TestServer } from './server';
 
@@ -50,3 +52,14 @@ export const event = (n: XmlElement): XmlElement => n.children.find((c) => c.nam
 export const field = (e: XmlElement, name: string): string | undefined => child(e, name)?.text;
 
 export const subscribe = (c: NetconfClient, inner = ''): Promise<XmlElement> => c.rpc(`<create-subscription xmlns="${NOTIFICATION_NS}">${inner}</create-subscription>`);
+
+/** The NetconfRpcError `fn` throws; fails when it throws none. */
+export function caught(fn: () => void): NetconfRpcError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof NetconfRpcError) return e;
+    throw e;
+  }
+  assert.fail('no rpc-error was raised');
+}

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { child, parseXml, type XmlElement } from '../../src/netconf/xml';
 import { NS } from '../../src/netconf/namespaces';
 import { startServer, type TestServer } from '../helpers/server';
-import { requireTool, runTool, type ToolRun } from '../helpers/interop';
+import { ansibleEnv, requireTool, runTool, type ToolRun } from '../helpers/interop';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const NS_BGP = 'urn:ncbgp:yang:ncbgp-bgp';
@@ -17,7 +17,11 @@ const INITIAL_CONTENT = {
   'ncbgp-bgp:bgp': {
     'local-as': 65000,
     'router-id': '192.0.2.1',
-    peer: [{ address: '127.0.0.2' }, { address: '127.0.0.3' }],
+    listen: { port: 0 },
+    peer: [
+      { address: '127.0.0.2', 'remote-as': 65002 },
+      { address: '127.0.0.3', 'remote-as': 65003 },
+    ],
   },
 };
 
@@ -45,16 +49,7 @@ async function runPlaybook(playbook: string, port: number, home: string): Promis
   const out = await runTool(
     'ansible-playbook',
     ['-i', path.join(FIXTURES, 'ansible-inventory.ini'), '-e', `ansible_port=${port}`, '--diff', path.join(FIXTURES, playbook)],
-    {
-      ...process.env,
-      HOME: home,
-      ANSIBLE_LOCAL_TEMP: path.join(home, 'tmp'),
-      ANSIBLE_PERSISTENT_CONTROL_PATH_DIR: path.join(home, 'pc'),
-      ANSIBLE_HOST_KEY_CHECKING: 'False',
-      ANSIBLE_STDOUT_CALLBACK: 'json',
-      ANSIBLE_NOCOLOR: '1',
-      ANSIBLE_RETRY_FILES_ENABLED: 'False',
-    },
+    ansibleEnv(home),
     PLAYBOOK_TIMEOUT_MS,
   );
   try {

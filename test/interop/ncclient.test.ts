@@ -20,7 +20,12 @@ const INITIAL_CONTENT = {
     'local-as': 65000,
     'router-id': '192.0.2.1',
     'peer-group': [{ name: 'ebgp-peers' }],
-    peer: [{ address: '127.0.0.2' }, { address: '127.0.0.3' }, { address: '127.0.0.4' }],
+    listen: { port: 0 },
+    peer: [
+      { address: '127.0.0.2', 'remote-as': 65002 },
+      { address: '127.0.0.3', 'remote-as': 65003 },
+      { address: '127.0.0.4', 'remote-as': 65004 },
+    ],
   },
 };
 

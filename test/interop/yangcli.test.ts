@@ -18,7 +18,11 @@ const INITIAL_CONTENT = {
   'ncbgp-bgp:bgp': {
     'local-as': 65000,
     'router-id': '192.0.2.1',
-    peer: [{ address: '127.0.0.2' }, { address: '127.0.0.3' }],
+    listen: { port: 0 },
+    peer: [
+      { address: '127.0.0.2', 'remote-as': 65002 },
+      { address: '127.0.0.3', 'remote-as': 65003 },
+    ],
   },
 };
 

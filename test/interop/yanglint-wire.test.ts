@@ -85,7 +85,7 @@ describe('yanglint on the wire data', function () {
     const got: XmlElement[] = [];
     a.on('notification', (n) => got.push(n));
     await a.rpc('<create-subscription xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0"/>');
-    const peer = '<config><bgp xmlns="urn:ncbgp:yang:ncbgp-bgp"><peer><address>127.0.0.9</address><description>new</description></peer></bgp></config>';
+    const peer = '<config><bgp xmlns="urn:ncbgp:yang:ncbgp-bgp"><peer><address>127.0.0.9</address><remote-as>65009</remote-as><description>new</description></peer></bgp></config>';
     const rpcs = [`<edit-config><target><candidate/></target>${peer}</edit-config>`, '<commit><confirmed/><confirm-timeout>60</confirm-timeout></commit>', '<cancel-commit/>'];
     // the edits' targets are instance-identifiers: they must name nodes of the configuration as it was with the peer
     let withPeer = '';

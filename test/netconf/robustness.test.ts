@@ -432,10 +432,18 @@ describe('NETCONF robustness (server process, SSH, our client)', function () {
       await othersUnaffected();
     });
 
-    it('a valid request gets operation-not-supported (no engine yet)', async () => {
+    it('a valid request is answered with its operation-id', async () => {
       const c = await open();
-      const errors = replyErrors(await c.rpc(`<refresh-bgp-mvpn xmlns="${REFRESH_NS}"><all/><direction>import</direction></refresh-bgp-mvpn>`));
-      assert.deepEqual(errors.map((e) => [e.type, e.tag]), [['protocol', 'operation-not-supported']]);
+      const reply = await c.rpc(`<refresh-bgp-mvpn xmlns="${REFRESH_NS}"><all/><direction>import</direction></refresh-bgp-mvpn>`);
+      assert.deepEqual(replyErrors(reply), []);
+      assert.match(child(reply, 'operation-id', REFRESH_NS)?.text ?? '', /^[1-9][0-9]*$/);
+      await othersUnaffected();
+    });
+
+    it('an address that is no configured peer gets data-missing naming peer-address', async () => {
+      const c = await open();
+      const errors = replyErrors(await c.rpc(`<refresh-bgp-mvpn xmlns="${REFRESH_NS}"><peer-address>198.51.100.7</peer-address><direction>export</direction></refresh-bgp-mvpn>`));
+      assert.deepEqual(errors.map((e) => [e.type, e.tag, e.path]), [['application', 'data-missing', '/ncbgp-refresh:refresh-bgp-mvpn/ncbgp-refresh:peer-address']]);
       await othersUnaffected();
     });
   });

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { NetconfRpcError } from '../../src/netconf/rpc-error';
+import { caught } from '../helpers/netconf';
 import { parseXml, serialize, XmlElement } from '../../src/netconf/xml';
 import { jsonToXml, xmlToJson } from '../../src/yang/json';
 import { SchemaRegistry } from '../../src/yang/schema';
@@ -34,16 +34,6 @@ const CONFIG = {
     ],
   },
 };
-
-function caught(fn: () => void): NetconfRpcError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof NetconfRpcError) return e;
-    throw e;
-  }
-  assert.fail('no rpc-error was raised');
-}
 
 const named = (els: readonly XmlElement[], name: string): XmlElement[] => els.filter((e) => e.name === name);
 

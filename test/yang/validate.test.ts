@@ -6,21 +6,12 @@ import { NetconfRpcError } from '../../src/netconf/rpc-error';
 import { parseXml } from '../../src/netconf/xml';
 import { RpcSchema, SchemaRegistry } from '../../src/yang/schema';
 import { validateNotification, validateRpcInput, ValidateOptions } from '../../src/yang/validate';
+import { caught } from '../helpers/netconf';
 
 const R = 'urn:ncbgp:yang:ncbgp-refresh';
 const NC = 'urn:ietf:params:xml:ns:netconf:base:1.0';
 const WD = 'urn:ietf:params:xml:ns:yang:ietf-netconf-with-defaults';
 const REFRESH_PATH = '/ncbgp-refresh:refresh-bgp-mvpn';
-
-function caught(fn: () => void): NetconfRpcError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof NetconfRpcError) return e;
-    throw e;
-  }
-  assert.fail('no rpc-error was raised');
-}
 
 /** What a client sees of an rpc-error. */
 function wire(e: NetconfRpcError): Record<string, unknown> {

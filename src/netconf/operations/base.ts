@@ -2,12 +2,13 @@
 // close-session, kill-session.
 import { DatastoreName } from '../../datastore/store';
 import { withDefaults, WithDefaultsMode } from '../../yang/defaults';
+import { dataChild, type DataNodeSchema, type SchemaRegistry } from '../../yang/schema';
 import { NS } from '../namespaces';
 import { ErrorTag, ErrorType, NetconfRpcError } from '../rpc-error';
 import { RpcContext } from '../rpc';
 import { NetconfServer } from '../server';
 import { applySubtreeFilter } from '../subtree-filter';
-import { elem, XmlElement } from '../xml';
+import { child, elem, XmlElement } from '../xml';
 import { datastoreParam, param, requiredParam, subtreeFilter } from './args';
 
 const WITH_DEFAULTS: readonly string[] = ['report-all', 'report-all-tagged', 'trim', 'explicit'] satisfies WithDefaultsMode[];
@@ -46,7 +47,7 @@ export function registerBaseOperations(server: NetconfServer): void {
   // 7.7 <get>: running configuration and state data
   server.registerOperation(NS.base, 'get', (op, ctx) => {
     const filter = subtreeFilter(op);
-    return [elem(NS.base, 'data', read(op, ctx, withState(datastores.get('running'), server.state(filter)), filter, false))];
+    return [elem(NS.base, 'data', read(op, ctx, withState(server.schema, datastores.get('running'), server.state(filter)), filter, false))];
   });
 
   // 7.5 <lock>
@@ -95,13 +96,45 @@ export function registerBaseOperations(server: NetconfServer): void {
   });
 }
 
-/** Configuration and state data in one tree: a top-level node that has both (such as /nacm:nacm) is one node. */
-function withState(config: readonly XmlElement[], state: readonly XmlElement[]): XmlElement[] {
+/**
+ * Configuration and state data in one tree (RFC 6241 section 7.7): a node
+ * that has both is one node, merged down the schema: containers by name,
+ * list entries by their keys (/bgp/peer[address=X] holds its configuration
+ * and its `state`). A state node that matches no configuration node is
+ * added, except an empty top-level one (a provider with nothing to report
+ * adds no presence container).
+ */
+function withState(schema: SchemaRegistry, config: readonly XmlElement[], state: readonly XmlElement[]): XmlElement[] {
+  const reported = state.filter((s) => s.children.length > 0 || config.some((c) => c.ns === s.ns && c.name === s.name));
+  return mergeState(config, reported, (el) => schema.topLevel(el.ns, el.name));
+}
+
+function mergeState(config: readonly XmlElement[], state: readonly XmlElement[], schemaOf: (el: XmlElement) => DataNodeSchema | undefined): XmlElement[] {
+  if (state.length === 0) return [...config];
   const out = [...config];
+  // one node in both: a container (no schema: treated as one) or a leaf by ns and name, a list entry also by its key values
+  const identity = (el: XmlElement, node: DataNodeSchema | undefined): string | undefined => {
+    if (!node || node.kind === 'container' || node.kind === 'leaf') return `${el.ns} ${el.name}`;
+    if (node.kind === 'list') return `${el.ns} ${el.name}${node.keys.map((k) => `\u0000${child(el, k, node.namespace)?.text ?? ''}`).join('')}`;
+    return undefined;
+  };
+  const index = new Map<string, number>();
+  out.forEach((c, i) => {
+    const id = identity(c, schemaOf(c));
+    if (id !== undefined && !index.has(id)) index.set(id, i);
+  });
   for (const s of state) {
-    const i = out.findIndex((c) => c.ns === s.ns && c.name === s.name);
-    if (i < 0) out.push(s);
-    else out[i] = { ...out[i], children: [...out[i].children, ...s.children] };
+    const node = schemaOf(s);
+    const id = identity(s, node);
+    const i = id === undefined ? undefined : index.get(id);
+    if (i === undefined) {
+      out.push(s);
+      continue;
+    }
+    const c = out[i];
+    if (node?.kind === 'leaf') continue; // a list key the state repeats: the configuration has it
+    const inner = (el: XmlElement): DataNodeSchema | undefined => (node?.kind === 'container' || node?.kind === 'list' ? dataChild(node, el.name, el.ns) : undefined);
+    out[i] = { ...c, children: mergeState(c.children, s.children, inner) };
   }
   return out;
 }

@@ -1,0 +1,152 @@
+// ncbgp-refresh in its XML encoding (RFC 7950 section 7.14, 7.16): RPC input
+// to the engine's RefreshRequest, and the reply, notifications and
+// refresh-operations state from the engine's results. Pure.
+import { IPV4_MVPN, IPV4_UNICAST, RefreshRequest, RefreshStarted, RunningOperation } from '../bgp/engine';
+import { OperationSummary, PeerResult, PeerSelector } from '../bgp/refresh/operation';
+import { AfiSafi } from '../bgp/wire/types';
+import { ErrorTag, ErrorType, NetconfRpcError } from '../netconf/rpc-error';
+import { child, elem, resolvePrefix, XmlElement } from '../netconf/xml';
+
+export const REFRESH_NS = 'urn:ncbgp:yang:ncbgp-refresh';
+const REFRESH_PREFIX = 'ncbgp-refresh';
+export const BGP_NS = 'urn:ncbgp:yang:ncbgp-bgp';
+const BGP_PREFIX = 'bgp';
+
+/** The afi-safi-type identities of ncbgp-bgp the engine runs. */
+const FAMILIES: readonly { readonly identity: string; readonly family: AfiSafi }[] = [
+  { identity: 'ipv4-mvpn', family: IPV4_MVPN },
+  { identity: 'ipv4-unicast', family: IPV4_UNICAST },
+];
+
+/** error-path of a node of the RPC's input: the input's children sit right under the rpc node (RFC 7950 section 7.14.2). */
+export function inputPath(rpc: string, leaf?: string): { path: string; pathNamespaces: Record<string, string> } {
+  const steps = [rpc, ...(leaf === undefined ? [] : [leaf])].map((s) => `/${REFRESH_PREFIX}:${s}`);
+  return { path: steps.join(''), pathNamespaces: { [REFRESH_PREFIX]: REFRESH_NS } };
+}
+
+/**
+ * refresh-bgp-mvpn or refresh-bgp input (already valid against the YANG
+ * input) as an engine request; throws NetconfRpcError for what the engine
+ * cannot run.
+ */
+export function decodeRefreshInput(op: XmlElement): RefreshRequest {
+  const directionEl = child(op, 'direction', REFRESH_NS);
+  const direction = directionEl?.text.trim();
+  if (direction !== 'import' && direction !== 'export') {
+    throw new NetconfRpcError({ type: ErrorType.protocol, tag: directionEl ? ErrorTag.invalidValue : ErrorTag.missingElement, ...inputPath(op.name, 'direction'), info: { badElement: 'direction' }, message: 'direction is import or export' });
+  }
+  return { family: op.name === 'refresh-bgp' ? familyOf(op) : IPV4_MVPN, selector: selectorOf(op), direction };
+}
+
+/** The `peers` choice of peer-selector. */
+function selectorOf(op: XmlElement): PeerSelector {
+  for (const c of op.children) {
+    if (c.ns !== REFRESH_NS) continue;
+    if (c.name === 'all' || c.name === 'external' || c.name === 'internal') return { kind: c.name };
+    if (c.name === 'peer-address') return { kind: 'address', address: c.text.trim() };
+    if (c.name === 'group') return { kind: 'group', group: c.text };
+  }
+  // RFC 7950 section 15.6
+  throw new NetconfRpcError({ type: ErrorType.protocol, tag: ErrorTag.missingElement, appTag: 'missing-choice', ...inputPath(op.name), info: { missingChoice: 'peers' }, message: 'no peers given: all, peer-address, group, external or internal' });
+}
+
+/** refresh-bgp's afi-safi identityref (RFC 7950 section 9.10.3): a prefix declared in scope, or none for the leaf's own module. */
+function familyOf(op: XmlElement): AfiSafi {
+  const el = child(op, 'afi-safi', REFRESH_NS);
+  const value = el?.text.trim() ?? '';
+  const colon = value.indexOf(':');
+  const ns = colon < 0 ? el?.ns : resolvePrefix(el, value.slice(0, colon));
+  const name = value.slice(colon + 1);
+  const known = ns === BGP_NS ? FAMILIES.find((f) => f.identity === name) : undefined;
+  if (!known) {
+    throw new NetconfRpcError({ type: ErrorType.protocol, tag: el ? ErrorTag.invalidValue : ErrorTag.missingElement, ...inputPath(op.name, 'afi-safi'), info: { badElement: 'afi-safi' }, message: `address family "${value}" is not one this server refreshes (bgp:ipv4-mvpn, bgp:ipv4-unicast)` });
+  }
+  return known.family;
+}
+
+const leaf = (name: string, value: string | number): XmlElement => elem(REFRESH_NS, name, value);
+
+/** The identityref of a family with its prefix declared on the leaf; nothing for a family no identity names. */
+function afiSafi(family: AfiSafi): XmlElement[] {
+  const known = FAMILIES.find((f) => f.family.afi === family.afi && f.family.safi === family.safi);
+  if (!known) return [];
+  const el = leaf('afi-safi', `${BGP_PREFIX}:${known.identity}`);
+  el.nsDecls = { [BGP_PREFIX]: BGP_NS };
+  return [el];
+}
+
+/** yang:date-and-time (RFC 6991): RFC 3339 in UTC, offset "Z". */
+const dateAndTime = (d: Date): string => d.toISOString();
+
+/** refresh-output: operation-id, then the selected and the skipped peers. */
+export function refreshReply(started: RefreshStarted): XmlElement[] {
+  return [
+    leaf('operation-id', started.operationId),
+    ...started.selected.map((p) => elem(REFRESH_NS, 'selected-peer', [leaf('peer-address', p.address)])),
+    ...started.skipped.map((p) => elem(REFRESH_NS, 'skipped-peer', [leaf('peer-address', p.address), leaf('reason', p.reason)])),
+  ];
+}
+
+/** The peer-result grouping: reason for skipped and failed peers, completion for completed ones. */
+function peerResult(r: PeerResult): XmlElement[] {
+  const out = [leaf('peer-address', r.peerAddress), ...afiSafi(r.family), leaf('direction', r.direction), leaf('status', r.status)];
+  if (r.reason !== undefined) out.push(leaf('reason', r.reason));
+  if (r.completion !== undefined) out.push(leaf('completion', r.completion));
+  out.push(leaf('routes', r.routes), leaf('start-time', dateAndTime(r.startTime)), leaf('end-time', dateAndTime(r.endTime)));
+  return out;
+}
+
+export function peerRefreshComplete(r: PeerResult): XmlElement {
+  return elem(REFRESH_NS, 'peer-refresh-complete', [leaf('operation-id', r.operationId), ...peerResult(r)]);
+}
+
+/** An operation, ended or running, as the counts grouping sees it. */
+type OperationRecord = RunningOperation | OperationSummary;
+
+/**
+ * The counts grouping. The engine's `selected` is the peers it started;
+ * YANG's is every peer the selector matched, the skipped ones too, so
+ * selected = completed + skipped + failed once the operation has ended.
+ */
+function counts(op: OperationRecord): XmlElement[] {
+  const n = (s: PeerResult['status']): number => op.peers.filter((p) => p.status === s).length;
+  const skipped = n('skipped');
+  return [leaf('selected', op.selected + skipped), leaf('completed', n('completed')), leaf('skipped', skipped), leaf('failed', n('failed'))];
+}
+
+export function refreshComplete(s: OperationSummary): XmlElement {
+  return elem(REFRESH_NS, 'refresh-complete', [leaf('operation-id', s.operationId), ...counts(s)]);
+}
+
+/** The selector container: the case of the `peers` choice that was given. */
+function selector(s: PeerSelector): XmlElement {
+  switch (s.kind) {
+    case 'address':
+      return elem(REFRESH_NS, 'selector', [leaf('peer-address', s.address)]);
+    case 'group':
+      return elem(REFRESH_NS, 'selector', [leaf('group', s.group)]);
+    default:
+      return elem(REFRESH_NS, 'selector', [elem(REFRESH_NS, s.kind)]);
+  }
+}
+
+/** The refresh-operations container (config false): ended and running operations, oldest first; end-time only once ended. */
+export function refreshOperations(ops: readonly OperationRecord[]): XmlElement {
+  const sorted = [...ops].sort((a, b) => a.operationId - b.operationId);
+  return elem(
+    REFRESH_NS,
+    'refresh-operations',
+    sorted.map((op) =>
+      elem(REFRESH_NS, 'operation', [
+        leaf('operation-id', op.operationId),
+        ...afiSafi(op.family),
+        selector(op.selector),
+        leaf('direction', op.direction),
+        leaf('start-time', dateAndTime(op.startTime)),
+        ...('endTime' in op ? [leaf('end-time', dateAndTime(op.endTime))] : []),
+        elem(REFRESH_NS, 'counts', counts(op)),
+        ...op.peers.map((p) => elem(REFRESH_NS, 'peer', peerResult(p))),
+      ]),
+    ),
+  );
+}
