@@ -1,12 +1,19 @@
 // The `ncbgp` command line (DESIGN.md section 2).
 import { parseArgs } from 'node:util';
 import { bgpDecodeCommand } from './bgp-decode';
+import { labCommand } from './lab';
+import { refreshCommand } from './refresh';
 import { createLogger } from '../log';
 import { ConfigError, loadConfig } from '../server/config';
 import { startServer } from '../server/server';
 
 const USAGE = `usage:
   ncbgp serve [--config FILE]     run the server (default: the embedded config, NETCONF on 127.0.0.1:8830)
+  ncbgp lab [--peers N] [--routes M] [--config FILE]
+                                  run the server and N simulated MVPN peers with M routes each (default 8 x 1000)
+  ncbgp refresh mvpn <all|ADDRESS|group NAME|external|internal> <import|export>
+        [--host H] [--port P] [--user U] [--password PW | --key FILE] [--json] [--timeout S]
+                                  soft reset over NETCONF, peer by peer (also: refresh ipv4-unicast ...)
   ncbgp bgp decode <hex>          print a BGP message as JSON (route types by name, RD, sources, groups, attributes)
 `;
 
@@ -31,6 +38,10 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'serve':
       return serve(rest);
+    case 'lab':
+      return labCommand(rest);
+    case 'refresh':
+      return refreshCommand(rest);
     case 'bgp':
       return bgpDecodeCommand(rest);
     case undefined:

@@ -1,0 +1,437 @@
+// `ncbgp refresh <mvpn|ipv4-unicast> <all|ADDRESS|group NAME|external|internal> <import|export>`
+// (DESIGN.md section 2): a NETCONF client that subscribes to the
+// ncbgp-refresh notifications (RFC 5277), calls refresh-bgp-mvpn (or
+// refresh-bgp), and shows each peer's result until refresh-complete.
+// Exit status: 0 every peer completed, 1 a peer skipped, failed or not done
+// in time, 2 usage, 3 connection or rpc-error.
+import { readFileSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
+import { parseArgs } from 'node:util';
+import { NetconfClient, replyErrors, ReplyError } from '../netconf/client';
+import { NS } from '../netconf/namespaces';
+import { child, elem, serialize, XmlElement } from '../netconf/xml';
+import { BGP_NS, REFRESH_NS } from '../services/refresh-xml';
+
+export const REFRESH_USAGE = `usage: ncbgp refresh <mvpn|ipv4-unicast> <all|ADDRESS|group NAME|external|internal> <import|export> [options]
+  Soft reset over NETCONF: calls refresh-bgp-mvpn (refresh-bgp for ipv4-unicast) and
+  shows each peer's result as its notification arrives.
+  --host HOST        server address (default 127.0.0.1)
+  --port PORT        NETCONF port (default 8830)
+  --user NAME        user name (default admin)
+  --password PW      password (or the environment variable NCBGP_PASSWORD)
+  --key FILE         OpenSSH private key instead of a password
+  --json             print one JSON document (reply, per-peer results, summary)
+  --timeout SECONDS  how long to wait for the results (default 180)
+  exit status: 0 every peer completed, 1 a peer skipped, failed or not done in time,
+  2 usage error, 3 connection failure or rpc-error
+`;
+
+export const EXIT = { completed: 0, notCompleted: 1, usage: 2, error: 3 } as const;
+
+export class UsageError extends Error {}
+
+export type Family = 'mvpn' | 'ipv4-unicast';
+export type Direction = 'import' | 'export';
+export type Selector = { readonly kind: 'all' | 'external' | 'internal' } | { readonly kind: 'peer-address'; readonly address: string } | { readonly kind: 'group'; readonly group: string };
+
+export interface RefreshArgs {
+  readonly family: Family;
+  readonly selector: Selector;
+  readonly direction: Direction;
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password?: string;
+  readonly keyFile?: string;
+  readonly json: boolean;
+  readonly timeoutS: number;
+}
+
+const DEFAULT_TIMEOUT_S = 180;
+
+/** The command line after `refresh`; throws UsageError. */
+export function parseRefreshArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): RefreshArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        host: { type: 'string', default: '127.0.0.1' },
+        port: { type: 'string', default: '8830' },
+        user: { type: 'string', default: 'admin' },
+        password: { type: 'string' },
+        key: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        timeout: { type: 'string', default: String(DEFAULT_TIMEOUT_S) },
+      },
+    });
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+  const { values, positionals } = parsed;
+  const [family, ...rest] = positionals;
+  if (family !== 'mvpn' && family !== 'ipv4-unicast') throw new UsageError(family === undefined ? 'missing the address family (mvpn or ipv4-unicast)' : `unknown address family ${family} (mvpn or ipv4-unicast)`);
+  const direction = rest.pop();
+  if (direction !== 'import' && direction !== 'export') throw new UsageError(direction === undefined ? 'missing the peers and the direction' : `the last word is the direction, import or export, not ${direction}`);
+  const selector = parseSelector(rest);
+  const port = Number(values.port);
+  if (!/^[0-9]+$/.test(values.port) || port < 1 || port > 65535) throw new UsageError(`--port: ${values.port} is no port number`);
+  const timeoutS = Number(values.timeout);
+  if (!(timeoutS > 0) || !Number.isFinite(timeoutS)) throw new UsageError(`--timeout: ${values.timeout} is no positive number of seconds`);
+  if (values.password !== undefined && values.key !== undefined) throw new UsageError('give --password or --key, not both');
+  const password = values.password ?? (values.key === undefined ? env.NCBGP_PASSWORD : undefined);
+  if (password === undefined && values.key === undefined) throw new UsageError('give --password (or NCBGP_PASSWORD) or --key');
+  return { family, selector, direction, host: values.host, port, user: values.user, password, keyFile: values.key, json: values.json, timeoutS };
+}
+
+function parseSelector(words: readonly string[]): Selector {
+  const [first, second, ...extra] = words;
+  if (first === undefined) throw new UsageError('missing the peers: all, an IPv4 address, group NAME, external or internal');
+  if (first === 'group') {
+    if (second === undefined || extra.length > 0) throw new UsageError('group takes one name');
+    return { kind: 'group', group: second };
+  }
+  if (second !== undefined) throw new UsageError(`unexpected ${second} after ${first}`);
+  if (first === 'all' || first === 'external' || first === 'internal') return { kind: first };
+  if (isIPv4(first)) return { kind: 'peer-address', address: first };
+  throw new UsageError(`${first} is no IPv4 address nor one of all, group NAME, external, internal`);
+}
+
+/** The selector as the CLI spells it. */
+export function selectorText(s: Selector): string {
+  return s.kind === 'peer-address' ? s.address : s.kind === 'group' ? `group ${s.group}` : s.kind;
+}
+
+const rpcName = (family: Family): string => (family === 'mvpn' ? 'refresh-bgp-mvpn' : 'refresh-bgp');
+
+/** The RPC element: input in YANG order (RFC 7950 section 7.14.2). */
+export function refreshRpc(family: Family, selector: Selector, direction: Direction): string {
+  const input: XmlElement[] = [];
+  if (family !== 'mvpn') input.push({ ...elem(REFRESH_NS, 'afi-safi', `bgp:${family}`), nsDecls: { bgp: BGP_NS } });
+  input.push(selector.kind === 'peer-address' ? elem(REFRESH_NS, 'peer-address', selector.address) : selector.kind === 'group' ? elem(REFRESH_NS, 'group', selector.group) : elem(REFRESH_NS, selector.kind));
+  input.push(elem(REFRESH_NS, 'direction', direction));
+  return serialize(elem(REFRESH_NS, rpcName(family), input));
+}
+
+/** RFC 5277 section 2.1.1, with a subtree filter: only the ncbgp-refresh notifications. */
+export const SUBSCRIPTION = serialize(
+  elem(NS.notification, 'create-subscription', [elem(NS.notification, 'filter', [elem(REFRESH_NS, 'peer-refresh-complete'), elem(REFRESH_NS, 'refresh-complete')], [{ ns: '', name: 'type', value: 'subtree' }])]),
+);
+
+export interface RefreshReply {
+  readonly operationId: number;
+  readonly selected: readonly string[];
+  readonly skipped: readonly { readonly address: string; readonly reason: string }[];
+}
+
+const text = (el: XmlElement, name: string): string | undefined => child(el, name, REFRESH_NS)?.text.trim();
+
+/** The RPC's output (operation-id, selected-peer*, skipped-peer*); throws when it is not one. */
+export function parseRefreshReply(reply: XmlElement): RefreshReply {
+  const id = text(reply, 'operation-id');
+  if (id === undefined || !/^[0-9]+$/.test(id)) throw new Error('the reply has no operation-id');
+  const entries = (name: string): XmlElement[] => reply.children.filter((c) => c.ns === REFRESH_NS && c.name === name);
+  return {
+    operationId: Number(id),
+    selected: entries('selected-peer').map((e) => text(e, 'peer-address') ?? ''),
+    skipped: entries('skipped-peer').map((e) => ({ address: text(e, 'peer-address') ?? '', reason: text(e, 'reason') ?? '' })),
+  };
+}
+
+export type PeerStatus = 'completed' | 'skipped' | 'failed';
+
+/** One peer's result, as peer-refresh-complete tells it. */
+export interface PeerOutcome {
+  readonly peerAddress: string;
+  readonly status: PeerStatus;
+  readonly reason?: string;
+  readonly completion?: string;
+  readonly routes: number;
+  readonly startTime?: string;
+  readonly endTime?: string;
+}
+
+export type RefreshEvent = { readonly kind: 'peer'; readonly operationId: number; readonly outcome: PeerOutcome } | { readonly kind: 'done'; readonly operationId: number };
+
+/** A <notification> of ncbgp-refresh as an event, undefined for any other. */
+export function refreshEvent(notification: XmlElement): RefreshEvent | undefined {
+  const event = notification.children.find((c) => c.ns === REFRESH_NS);
+  const id = event && text(event, 'operation-id');
+  if (!event || id === undefined) return undefined;
+  const operationId = Number(id);
+  if (event.name === 'refresh-complete') return { kind: 'done', operationId };
+  if (event.name !== 'peer-refresh-complete') return undefined;
+  const status = text(event, 'status');
+  return {
+    kind: 'peer',
+    operationId,
+    outcome: {
+      peerAddress: text(event, 'peer-address') ?? '',
+      status: status === 'completed' || status === 'skipped' ? status : 'failed',
+      reason: text(event, 'reason'),
+      completion: text(event, 'completion'),
+      routes: Number(text(event, 'routes') ?? 0),
+      startTime: text(event, 'start-time'),
+      endTime: text(event, 'end-time'),
+    },
+  };
+}
+
+const count = (n: number): string => n.toLocaleString('en-US');
+
+function seconds(from: string | undefined, to: string | undefined): string | undefined {
+  const ms = from && to ? Date.parse(to) - Date.parse(from) : NaN;
+  return Number.isNaN(ms) ? undefined : `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** `[3/8] 127.0.1.3  completed  eorr  1,000 routes  0.21 s` */
+export function progressLine(done: number, total: number, o: PeerOutcome): string {
+  const parts = [`[${done}/${total}]`, o.peerAddress, o.status];
+  if (o.status === 'completed') parts.push(o.completion ?? '', `${count(o.routes)} routes`);
+  else parts.push(o.reason ?? '');
+  const took = seconds(o.startTime, o.endTime);
+  if (took && o.status !== 'skipped') parts.push(took);
+  return parts.filter((p) => p !== '').join('  ');
+}
+
+export interface Summary {
+  readonly peers: number;
+  readonly completed: number;
+  readonly skipped: number;
+  readonly failed: number;
+  /** peers with no result when the wait ended */
+  readonly pending: readonly string[];
+  readonly routes: number;
+}
+
+/** What a refresh operation came to: one outcome per peer of the reply, in the order they came. */
+export class RefreshProgress {
+  private readonly outcomes = new Map<string, PeerOutcome>();
+  private finished = false;
+
+  constructor(readonly reply: RefreshReply) {}
+
+  get total(): number {
+    return this.reply.selected.length + this.reply.skipped.length;
+  }
+
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** Takes an event; returns the peer's progress line when it is news. */
+  take(e: RefreshEvent): string | undefined {
+    if (e.operationId !== this.reply.operationId) return undefined;
+    if (e.kind === 'done') {
+      this.finished = true;
+      return undefined;
+    }
+    if (this.outcomes.has(e.outcome.peerAddress)) return undefined;
+    this.outcomes.set(e.outcome.peerAddress, e.outcome);
+    return progressLine(this.outcomes.size, this.total, e.outcome);
+  }
+
+  /** Every peer's outcome: skipped peers of the reply count even without their notification. */
+  results(): PeerOutcome[] {
+    const out = [...this.outcomes.values()];
+    for (const s of this.reply.skipped) if (!this.outcomes.has(s.address)) out.push({ peerAddress: s.address, status: 'skipped', reason: s.reason, routes: 0 });
+    return out;
+  }
+
+  summary(): Summary {
+    const results = this.results();
+    const n = (s: PeerStatus): number => results.filter((r) => r.status === s).length;
+    return {
+      peers: this.total,
+      completed: n('completed'),
+      skipped: n('skipped'),
+      failed: n('failed'),
+      pending: this.reply.selected.filter((a) => !this.outcomes.has(a)),
+      routes: results.reduce((sum, r) => sum + r.routes, 0),
+    };
+  }
+
+  exitCode(): number {
+    const s = this.summary();
+    return s.completed === s.peers && s.pending.length === 0 ? EXIT.completed : EXIT.notCompleted;
+  }
+}
+
+/** The summary and the peers that did not complete, with why. */
+export function summaryText(title: string, operationId: number, s: Summary, results: readonly PeerOutcome[], elapsedS: number, timeoutS: number): string {
+  const lines = [
+    `${title}: operation ${operationId}, ${s.peers} peer${s.peers === 1 ? '' : 's'}: ${s.completed} completed, ${s.skipped} skipped, ${s.failed} failed` +
+      (s.pending.length > 0 ? `, ${s.pending.length} without result` : '') +
+      `; ${count(s.routes)} routes in ${elapsedS.toFixed(2)} s`,
+  ];
+  for (const r of results) if (r.status !== 'completed') lines.push(`  ${r.status} ${r.peerAddress}: ${r.reason ?? ''}`);
+  for (const a of s.pending) lines.push(`  no result from ${a} within ${timeoutS} s`);
+  return lines.join('\n') + '\n';
+}
+
+/** An <rpc-error> as the user reads it. */
+export function errorText(e: ReplyError): string {
+  const lines = [`rpc-error: ${e.tag} (error-type ${e.type})`];
+  if (e.appTag) lines.push(`  error-app-tag: ${e.appTag}`);
+  if (e.path) lines.push(`  error-path: ${e.path}`);
+  if (e.message) lines.push(`  error-message: ${e.message}`);
+  return lines.join('\n');
+}
+
+const errorJson = (e: ReplyError): Record<string, string> => {
+  const o: Record<string, string> = { 'error-type': e.type, 'error-tag': e.tag, 'error-severity': e.severity };
+  if (e.appTag) o['error-app-tag'] = e.appTag;
+  if (e.path) o['error-path'] = e.path;
+  if (e.message) o['error-message'] = e.message;
+  return o;
+};
+
+export function outcomeJson(o: PeerOutcome): Record<string, string | number> {
+  const j: Record<string, string | number> = { 'peer-address': o.peerAddress, status: o.status, routes: o.routes };
+  if (o.completion) j.completion = o.completion;
+  if (o.reason) j.reason = o.reason;
+  if (o.startTime) j['start-time'] = o.startTime;
+  if (o.endTime) j['end-time'] = o.endTime;
+  return j;
+}
+
+class CommandError extends Error {
+  constructor(
+    message: string,
+    readonly errors: readonly ReplyError[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** Sends an RPC; an <rpc-error> in the reply is a CommandError. */
+async function call(client: NetconfClient, xml: string, what: string): Promise<XmlElement> {
+  let reply: XmlElement;
+  try {
+    reply = await client.rpc(xml);
+  } catch (e) {
+    throw new CommandError(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const errors = replyErrors(reply);
+  if (errors.length > 0) throw new CommandError(`${what} failed`, errors);
+  return reply;
+}
+
+/** Resolves when `progress` is done, the session closes (rejects) or `timeoutMs` passes (resolves). */
+function waitDone(client: NetconfClient, progress: RefreshProgress, onLine: (line: string) => void, buffered: RefreshEvent[], timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const finish = (err?: Error): void => {
+      clearTimeout(timer);
+      client.off('notification', onNotification);
+      client.off('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    };
+    const take = (e: RefreshEvent): void => {
+      const line = progress.take(e);
+      if (line !== undefined) onLine(line);
+      if (progress.done) finish();
+    };
+    const onNotification = (n: XmlElement): void => {
+      const e = refreshEvent(n);
+      if (e) take(e);
+    };
+    const onClose = (reason?: Error): void => finish(new CommandError(`the NETCONF session closed before the refresh was done${reason ? `: ${reason.message}` : ''}`));
+    const timer = setTimeout(() => finish(), timeoutMs);
+    client.on('notification', onNotification);
+    client.on('close', onClose);
+    for (const e of buffered.splice(0)) if (!progress.done) take(e);
+  });
+}
+
+export async function refreshCommand(argv: readonly string[]): Promise<void> {
+  let args: RefreshArgs;
+  let privateKey: Buffer | undefined;
+  try {
+    args = parseRefreshArgs(argv, process.env);
+    if (args.keyFile !== undefined) privateKey = readKey(args.keyFile);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`ncbgp refresh: ${e.message}\n${REFRESH_USAGE}`);
+    process.exitCode = EXIT.usage;
+    return;
+  }
+  const out = (s: string): boolean => process.stdout.write(s);
+  const title = `refresh ${args.family} ${selectorText(args.selector)} ${args.direction}`;
+  let client: NetconfClient | undefined;
+  try {
+    try {
+      client = await NetconfClient.connect({ host: args.host, port: args.port, username: args.user, password: args.password, privateKey });
+    } catch (e) {
+      throw new CommandError(`cannot open a NETCONF session to ${args.host} port ${args.port}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const session = client;
+    // notifications that come before the reply names the operation wait here
+    const buffered: RefreshEvent[] = [];
+    const early = (n: XmlElement): void => {
+      const e = refreshEvent(n);
+      if (e) buffered.push(e);
+    };
+    session.on('notification', early);
+    await call(session, SUBSCRIPTION, 'create-subscription');
+    const t0 = Date.now();
+    const reply = replyOf(await call(session, refreshRpc(args.family, args.selector, args.direction), rpcName(args.family)));
+    session.off('notification', early);
+    const progress = new RefreshProgress(reply);
+    const tty = !args.json && process.stdout.isTTY === true;
+    let shown = false;
+    const onLine = (line: string): void => {
+      if (args.json) return;
+      shown = true;
+      out(tty ? `\r\x1b[2K${line}` : `${line}\n`);
+    };
+    if (!args.json) out(`${title}: operation ${reply.operationId}, ${progress.total} peer${progress.total === 1 ? '' : 's'}\n`);
+    if (progress.total > 0) await waitDone(session, progress, onLine, buffered, args.timeoutS * 1000);
+    if (tty && shown) out('\n');
+    const elapsed = (Date.now() - t0) / 1000;
+    const summary = progress.summary();
+    const code = progress.exitCode();
+    if (args.json) {
+      const doc = {
+        rpc: rpcName(args.family),
+        'afi-safi': args.family === 'mvpn' ? 'ipv4-mvpn' : args.family,
+        selector: selectorText(args.selector),
+        direction: args.direction,
+        'operation-id': reply.operationId,
+        'selected-peer': reply.selected,
+        'skipped-peer': reply.skipped.map((s) => ({ 'peer-address': s.address, reason: s.reason })),
+        peers: progress.results().map(outcomeJson),
+        summary: { peers: summary.peers, completed: summary.completed, skipped: summary.skipped, failed: summary.failed, pending: summary.pending, routes: summary.routes, seconds: elapsed },
+        'exit-code': code,
+      };
+      out(JSON.stringify(doc, null, 2) + '\n');
+    } else {
+      out(summaryText(title, reply.operationId, summary, progress.results(), elapsed, args.timeoutS));
+    }
+    process.exitCode = code;
+  } catch (e) {
+    if (!(e instanceof CommandError)) throw e;
+    if (args.json) out(JSON.stringify(e.errors.length > 0 ? { 'rpc-error': e.errors.map(errorJson) } : { error: e.message }, null, 2) + '\n');
+    else process.stderr.write(`ncbgp ${title}: ${e.message}\n${e.errors.map((x) => errorText(x) + '\n').join('')}`);
+    process.exitCode = EXIT.error;
+  } finally {
+    await client?.close(2000);
+  }
+}
+
+function replyOf(reply: XmlElement): RefreshReply {
+  try {
+    return parseRefreshReply(reply);
+  } catch (e) {
+    throw new CommandError(`unexpected reply: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function readKey(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`--key: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
