@@ -5,6 +5,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   netconf: runNetconfBench,
   bgp: async () => (await import('./bgp')).runBgpBench(),
   config: async () => (await import('./config')).runConfigBench(),
+  refresh: async () => (await import('./refresh')).runRefreshBench(),
 };
 
 async function main(names: string[]): Promise<void> {
