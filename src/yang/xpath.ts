@@ -483,8 +483,8 @@ export function stringValue(el: XmlElement): string {
 type Axis = 'child' | 'parent' | 'self' | 'descendant' | 'descendant-or-self' | 'ancestor' | 'ancestor-or-self' | 'following-sibling' | 'preceding-sibling' | 'attribute';
 const AXES: ReadonlySet<string> = new Set<Axis>(['child', 'parent', 'self', 'descendant', 'descendant-or-self', 'ancestor', 'ancestor-or-self', 'following-sibling', 'preceding-sibling', 'attribute']);
 
-/** ns undefined: the default namespace (name test) or any namespace (`*`). */
-type NodeTest = { readonly kind: 'name'; readonly ns?: string; readonly local: string } | { readonly kind: 'any'; readonly ns?: string } | { readonly kind: 'node' };
+/** ns undefined: the default namespace (name test) or any namespace (the wildcard `*`). */
+type NodeTest = { readonly kind: 'name'; readonly ns?: string; readonly local: string } | { readonly kind: 'wildcard'; readonly ns?: string } | { readonly kind: 'node' };
 
 interface Step {
   readonly axis: Axis;
@@ -794,7 +794,7 @@ class Parser {
     const t = this.peek();
     if (t?.t === 'op' && t.v === '*') {
       this.i++;
-      return { kind: 'any' };
+      return { kind: 'wildcard' };
     }
     if (t?.t !== 'name') return this.fail('expected a node test');
     this.i++;
@@ -809,7 +809,7 @@ class Parser {
       ns = this.namespaces.get(t.prefix);
       if (ns === undefined) this.fail(`unknown prefix "${t.prefix}"`);
     }
-    return t.local === '*' ? { kind: 'any', ns } : { kind: 'name', ns, local: t.local };
+    return t.local === '*' ? { kind: 'wildcard', ns } : { kind: 'name', ns, local: t.local };
   }
 }
 
@@ -1040,7 +1040,7 @@ function applyPredicate(nodes: XPathNode[], p: Expr, env: Env): XPathNode[] {
 function matches(test: NodeTest, n: XPathNode, env: Env): boolean {
   if (!n.parent) return test.kind === 'node';
   if (test.kind === 'node') return true;
-  if (test.kind === 'any') return test.ns === undefined || n.el.ns === test.ns;
+  if (test.kind === 'wildcard') return test.ns === undefined || n.el.ns === test.ns;
   return n.el.name === test.local && n.el.ns === (test.ns ?? env.defaultNs);
 }
 
@@ -1361,7 +1361,7 @@ export function schemaReach(x: CompiledXPath, context: DataNode | null, index: S
   };
   const testMatches = (test: NodeTest, n: DataNode): boolean => {
     if (test.kind === 'node') return true;
-    if (test.kind === 'any') return test.ns === undefined || test.ns === n.namespace;
+    if (test.kind === 'wildcard') return test.ns === undefined || test.ns === n.namespace;
     return n.name === test.local && n.namespace === (test.ns ?? defaultNs);
   };
   const visit = (e: Expr, at: readonly Pos[]): Pos[] => {

@@ -245,8 +245,8 @@ const portFree = (port: number): Promise<boolean> =>
 
 describe('ncbgp lab without --config', function () {
   this.timeout(60000);
-  it('serves NETCONF on 127.0.0.1:8830 from a fresh state directory that is gone after SIGINT', async function () {
-    if (!(await portFree(8830))) this.skip();
+  it('serves NETCONF on 127.0.0.1:8830 from a fresh state directory that is gone after SIGINT', async () => {
+    assert.ok(await portFree(8830), 'port 8830 is taken: this test runs the lab on its default port, stop whatever holds it');
     const proc = spawn(NCBGP, ['lab', '--peers', '1', '--routes', '1'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
