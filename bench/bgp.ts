@@ -27,7 +27,7 @@ import { createLogger } from '../src/log';
 import { Held, ImportRefresh, Memory, startReceiver } from './bgp-receiver';
 import { Burst, CountingPeerHandle, nowMs, startCountingPeer } from './counting-peer';
 import { gobgpInstalled, startGobgp, writeMrtFile } from './gobgp';
-import { fmtRate, table, verdict } from './report';
+import { fmtCount, fmtRate, table, verdict } from './report';
 
 const MVPN = { afi: 1, safi: 5 };
 const IPV4_UNICAST = { afi: 1, safi: 1 };
@@ -280,9 +280,8 @@ async function measureGobgp(n: number): Promise<GobgpResult> {
 // ---------------------------------------------------------------------------
 // Reporting
 
-const int = (v: number): string => Math.round(v).toLocaleString('en-US');
 const rate = (routes: number, ms: number): number => (routes * 1000) / ms;
-const fmtMs = (v: number): string => (v < 10 ? `${v.toFixed(2)} ms` : `${int(v)} ms`);
+const fmtMs = (v: number): string => (v < 10 ? `${v.toFixed(2)} ms` : `${fmtCount(v)} ms`);
 const sizeName = (n: number): string => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`);
 
 /** Routes/s of a full export (median run), and how it is packed. */
@@ -315,7 +314,7 @@ export async function runBgpBench(): Promise<void> {
   console.log(`BGP soft reset on loopback, node ${process.version}, ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(2)}; counting peers and the receiving engine in processes of their own`);
   const results: SizeResult[] = [];
   for (const n of SIZES) {
-    console.log(`N = ${int(n)} MVPN routes: building, loading, measuring...`);
+    console.log(`N = ${fmtCount(n)} MVPN routes: building, loading, measuring...`);
     const started = nowMs();
     results.push(await measureSize(n));
     console.log(`  done in ${(Math.round(nowMs() - started) / 1000).toFixed(1)} s`);
@@ -324,7 +323,7 @@ export async function runBgpBench(): Promise<void> {
   let gobgpNote = '';
   if (!(await gobgpInstalled())) gobgpNote = 'gobgpd is not installed: no side-by-side figures';
   else {
-    console.log(`GoBGP: ${int(GOBGP_ROUTES)} ipv4-unicast routes loaded with gobgp mrt inject, ${GOBGP_RESETS} softresetouts...`);
+    console.log(`GoBGP: ${fmtCount(GOBGP_ROUTES)} ipv4-unicast routes loaded with gobgp mrt inject, ${GOBGP_RESETS} softresetouts...`);
     try {
       const started = nowMs();
       gobgp = await measureGobgp(GOBGP_ROUTES);
@@ -346,7 +345,7 @@ export async function runBgpBench(): Promise<void> {
     table([
       ['ncbgp, MVPN (AFI 1 / SAFI 5), one EBGP peer', ...cols],
       row('export soft reset, full re-advertisement: routes/s (median)', (r) => fmtRate(announce(r).rate)),
-      row('  each run, ms to: the first route | the last | peer-refresh-complete', (r) => r.announcements.map((a) => `${int(a.firstMs)}|${int(a.lastMs)}|${int(a.completeMs)}`).join('  ')),
+      row('  each run, ms to: the first route | the last | peer-refresh-complete', (r) => r.announcements.map((a) => `${fmtCount(a.firstMs)}|${fmtCount(a.lastMs)}|${fmtCount(a.completeMs)}`).join('  ')),
       row('  octets per route | routes per UPDATE | UPDATE fill', (r) => `${announce(r).octetsPerRoute.toFixed(1)} | ${announce(r).routesPerUpdate.toFixed(0)} | ${(announce(r).fill * 100).toFixed(0)} %`),
       row('  largest gap between UPDATEs | last 1 % of routes', (r) => `${fmtMs(announce(r).maxGapMs)} | ${fmtMs(announce(r).tailMs)}`),
       row('export soft reset, full withdrawal: routes/s (median)', (r) => fmtRate(withdraw(r).rate)),
@@ -373,14 +372,14 @@ export async function runBgpBench(): Promise<void> {
       table([
         [`GoBGP 3.10, ipv4-unicast (/24s), one EBGP peer`, `N = ${sizeName(g.n)}`],
         ['softresetout: routes/s, command to the last route (median)', fmtRate(gobgpRate(g))],
-        ['  each run: to the first route | to the last route', runs.map((r) => `${int(r.firstMs)}|${int(r.lastMs)} ms`).join(' ')],
+        ['  each run: to the first route | to the last route', runs.map((r) => `${fmtCount(r.firstMs)}|${fmtCount(r.lastMs)} ms`).join(' ')],
         ['  sending only, first to last route: routes/s (median)', fmtRate(median(runs.map((r) => rate(g.n, r.lastMs - r.firstMs))))],
         ['  octets per route | routes per UPDATE', `${(b.octets / g.n).toFixed(1)} | ${(g.n / b.updates).toFixed(0)}`],
         ['  largest gap between UPDATEs', fmtMs(Math.max(...runs.map((r) => r.burst.maxGapMs)))],
         ['initial advertisement: routes/s', fmtRate(rate(g.n, (g.initial.lastMs ?? 0) - (g.initial.establishedMs ?? g.initial.firstMs ?? 0)))],
         [`loading N routes (gobgp mrt inject)`, fmtMs(g.loadMs)],
         ['a trivial gobgp CLI command (included above)', fmtMs(g.cliMs)],
-        [`ncbgp export soft reset at the same N, ratio`, ratio === undefined ? `n/a (no ncbgp run at N = ${int(g.n)})` : `${ratio.toFixed(1)}x`],
+        [`ncbgp export soft reset at the same N, ratio`, ratio === undefined ? `n/a (no ncbgp run at N = ${fmtCount(g.n)})` : `${ratio.toFixed(1)}x`],
       ]),
     );
   }
@@ -392,8 +391,8 @@ export async function runBgpBench(): Promise<void> {
   const malformed = bursts.reduce((n, b) => n + b.malformed, 0);
   console.log(
     malformed === 0
-      ? `the counting peers decoded ${int(sampled)} of the UPDATEs in full (decodeMessage): all agreed with the count`
-      : `WARNING: ${malformed} UPDATEs (of ${int(sampled)} decoded in full) were malformed or disagreed with the count`,
+      ? `the counting peers decoded ${fmtCount(sampled)} of the UPDATEs in full (decodeMessage): all agreed with the count`
+      : `WARNING: ${malformed} UPDATEs (of ${fmtCount(sampled)} decoded in full) were malformed or disagreed with the count`,
   );
   const million = results.find((r) => r.n === 1_000_000);
   const allRuns = results.flatMap((r) => [...r.announcements, ...r.withdrawals]);

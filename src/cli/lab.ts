@@ -9,6 +9,7 @@ import { Lab } from '../lab/lab';
 import { labBgpConfig, MAX_LAB_PEERS } from '../lab/config';
 import { createLogger } from '../log';
 import { configFrom, loadConfig, ServerConfig, UserConfig } from '../server/config';
+import { count, UsageError } from './refresh';
 
 export const LAB_USAGE = `usage: ncbgp lab [--peers N] [--routes M] [--config FILE]
   Runs the server and N simulated MVPN peers (default 8) on loopback, each with real
@@ -27,10 +28,6 @@ const LAB_USERS = [
   { name: 'admin', password: 'admin', level: 3 },
   { name: 'viewer', password: 'viewer', level: 1 },
 ];
-
-class UsageError extends Error {}
-
-const count = (n: number): string => n.toLocaleString('en-US');
 
 function integer(value: string | undefined, option: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;

@@ -10,9 +10,10 @@ import { parseArgs } from 'node:util';
 import { NetconfClient, replyErrors, ReplyError } from '../netconf/client';
 import { NS } from '../netconf/namespaces';
 import { child, elem, serialize, XmlElement } from '../netconf/xml';
-import { BGP_NS, REFRESH_NS } from '../services/refresh-xml';
+import { NS_BGP } from '../services/bgp-config';
+import { REFRESH_NS } from '../services/refresh-xml';
 
-export const REFRESH_USAGE = `usage: ncbgp refresh <mvpn|ipv4-unicast> <all|ADDRESS|group NAME|external|internal> <import|export> [options]
+const REFRESH_USAGE = `usage: ncbgp refresh <mvpn|ipv4-unicast> <all|ADDRESS|group NAME|external|internal> <import|export> [options]
   Soft reset over NETCONF: calls refresh-bgp-mvpn (refresh-bgp for ipv4-unicast) and
   shows each peer's result as its notification arrives.
   --host HOST        server address (default 127.0.0.1)
@@ -26,7 +27,7 @@ export const REFRESH_USAGE = `usage: ncbgp refresh <mvpn|ipv4-unicast> <all|ADDR
   2 usage error, 3 connection failure or rpc-error
 `;
 
-export const EXIT = { completed: 0, notCompleted: 1, usage: 2, error: 3 } as const;
+const EXIT = { completed: 0, notCompleted: 1, usage: 2, error: 3 } as const;
 
 export class UsageError extends Error {}
 
@@ -99,7 +100,7 @@ function parseSelector(words: readonly string[]): Selector {
 }
 
 /** The selector as the CLI spells it. */
-export function selectorText(s: Selector): string {
+function selectorText(s: Selector): string {
   return s.kind === 'peer-address' ? s.address : s.kind === 'group' ? `group ${s.group}` : s.kind;
 }
 
@@ -108,14 +109,14 @@ const rpcName = (family: Family): string => (family === 'mvpn' ? 'refresh-bgp-mv
 /** The RPC element: input in YANG order (RFC 7950 section 7.14.2). */
 export function refreshRpc(family: Family, selector: Selector, direction: Direction): string {
   const input: XmlElement[] = [];
-  if (family !== 'mvpn') input.push({ ...elem(REFRESH_NS, 'afi-safi', `bgp:${family}`), nsDecls: { bgp: BGP_NS } });
+  if (family !== 'mvpn') input.push({ ...elem(REFRESH_NS, 'afi-safi', `bgp:${family}`), nsDecls: { bgp: NS_BGP } });
   input.push(selector.kind === 'peer-address' ? elem(REFRESH_NS, 'peer-address', selector.address) : selector.kind === 'group' ? elem(REFRESH_NS, 'group', selector.group) : elem(REFRESH_NS, selector.kind));
   input.push(elem(REFRESH_NS, 'direction', direction));
   return serialize(elem(REFRESH_NS, rpcName(family), input));
 }
 
 /** RFC 5277 section 2.1.1, with a subtree filter: only the ncbgp-refresh notifications. */
-export const SUBSCRIPTION = serialize(
+const SUBSCRIPTION = serialize(
   elem(NS.notification, 'create-subscription', [elem(NS.notification, 'filter', [elem(REFRESH_NS, 'peer-refresh-complete'), elem(REFRESH_NS, 'refresh-complete')], [{ ns: '', name: 'type', value: 'subtree' }])]),
 );
 
@@ -128,7 +129,7 @@ export interface RefreshReply {
 const text = (el: XmlElement, name: string): string | undefined => child(el, name, REFRESH_NS)?.text.trim();
 
 /** The RPC's output (operation-id, selected-peer*, skipped-peer*); throws when it is not one. */
-export function parseRefreshReply(reply: XmlElement): RefreshReply {
+function parseRefreshReply(reply: XmlElement): RefreshReply {
   const id = text(reply, 'operation-id');
   if (id === undefined || !/^[0-9]+$/.test(id)) throw new Error('the reply has no operation-id');
   const entries = (name: string): XmlElement[] => reply.children.filter((c) => c.ns === REFRESH_NS && c.name === name);
@@ -155,7 +156,7 @@ export interface PeerOutcome {
 export type RefreshEvent = { readonly kind: 'peer'; readonly operationId: number; readonly outcome: PeerOutcome } | { readonly kind: 'done'; readonly operationId: number };
 
 /** A <notification> of ncbgp-refresh as an event, undefined for any other. */
-export function refreshEvent(notification: XmlElement): RefreshEvent | undefined {
+function refreshEvent(notification: XmlElement): RefreshEvent | undefined {
   const event = notification.children.find((c) => c.ns === REFRESH_NS);
   const id = event && text(event, 'operation-id');
   if (!event || id === undefined) return undefined;
@@ -178,7 +179,7 @@ export function refreshEvent(notification: XmlElement): RefreshEvent | undefined
   };
 }
 
-const count = (n: number): string => n.toLocaleString('en-US');
+export const count = (n: number): string => n.toLocaleString('en-US');
 
 function seconds(from: string | undefined, to: string | undefined): string | undefined {
   const ms = from && to ? Date.parse(to) - Date.parse(from) : NaN;
@@ -259,7 +260,7 @@ export class RefreshProgress {
 }
 
 /** The summary and the peers that did not complete, with why. */
-export function summaryText(title: string, operationId: number, s: Summary, results: readonly PeerOutcome[], elapsedS: number, timeoutS: number): string {
+function summaryText(title: string, operationId: number, s: Summary, results: readonly PeerOutcome[], elapsedS: number, timeoutS: number): string {
   const lines = [
     `${title}: operation ${operationId}, ${s.peers} peer${s.peers === 1 ? '' : 's'}: ${s.completed} completed, ${s.skipped} skipped, ${s.failed} failed` +
       (s.pending.length > 0 ? `, ${s.pending.length} without result` : '') +
@@ -271,7 +272,7 @@ export function summaryText(title: string, operationId: number, s: Summary, resu
 }
 
 /** An <rpc-error> as the user reads it. */
-export function errorText(e: ReplyError): string {
+function errorText(e: ReplyError): string {
   const lines = [`rpc-error: ${e.tag} (error-type ${e.type})`];
   if (e.appTag) lines.push(`  error-app-tag: ${e.appTag}`);
   if (e.path) lines.push(`  error-path: ${e.path}`);
@@ -287,7 +288,7 @@ const errorJson = (e: ReplyError): Record<string, string> => {
   return o;
 };
 
-export function outcomeJson(o: PeerOutcome): Record<string, string | number> {
+function outcomeJson(o: PeerOutcome): Record<string, string | number> {
   const j: Record<string, string | number> = { 'peer-address': o.peerAddress, status: o.status, routes: o.routes };
   if (o.completion) j.completion = o.completion;
   if (o.reason) j.reason = o.reason;

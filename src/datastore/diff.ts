@@ -61,7 +61,8 @@ function topLevel(schema: SchemaRegistry, el: XmlElement): DataNode | undefined 
 
 const childTables = new WeakMap<ContainerSchema | ListSchema, ReadonlyMap<string, DataNode>>();
 
-function childLookup(node: ContainerSchema | ListSchema): Lookup {
+/** The schema of a child element of `node` (choices looked through), by a table made once per schema node. */
+export function childLookup(node: ContainerSchema | ListSchema): Lookup {
   let t = childTables.get(node);
   if (!t) {
     t = new Map(dataChildren(node).filter(isDataNode).map((c) => [`${c.namespace} ${c.name}`, c]));
@@ -81,7 +82,8 @@ function idOf(node: DataNode, el: XmlElement): string {
   return base;
 }
 
-function frameOf(node: DataNode, el: XmlElement, up: Frame | undefined): Frame {
+/** A node's step in an instance path: list entries with their keys, leaf-list values with their value. */
+export function frameOf(node: DataNode, el: XmlElement, up: Frame | undefined): Frame {
   const frame: Frame = { up, prefix: node.prefix, ns: node.namespace, name: node.name };
   if (node.kind === 'list') return { ...frame, predicate: keyPredicate(node, node.keys.map((k) => keyText(node, el, k))) };
   if (node.kind === 'leaf-list') return { ...frame, predicate: leafListPredicate(el.text) };

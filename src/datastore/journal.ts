@@ -62,7 +62,8 @@ export class Journal {
   /** octets known to be on disk */
   private durable: number;
   private pending: { record: Buffer; done: (e?: Error) => void }[] = [];
-  private writing = false;
+  /** the write and sync in progress, until pending is empty */
+  private flushing?: Promise<void>;
 
   private constructor(private readonly file: string, fd: number, bytes: number) {
     this.fd = fd;
@@ -93,7 +94,7 @@ export class Journal {
     this.bytes += record.length;
     return new Promise((resolve, reject) => {
       this.pending.push({ record, done: (e) => (e ? reject(e) : resolve()) });
-      if (!this.writing) void this.flush();
+      this.flushing ??= this.flush();
     });
   }
 
@@ -113,11 +114,10 @@ export class Journal {
   }
 
   private async idle(): Promise<void> {
-    while (this.writing || this.pending.length) await new Promise<void>((r) => setImmediate(r));
+    while (this.flushing) await this.flushing;
   }
 
   private async flush(): Promise<void> {
-    this.writing = true;
     while (this.pending.length) {
       const batch = this.pending;
       this.pending = [];
@@ -139,7 +139,7 @@ export class Journal {
       }
       for (const b of batch) b.done(error);
     }
-    this.writing = false;
+    this.flushing = undefined;
   }
 }
 

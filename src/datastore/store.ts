@@ -315,8 +315,7 @@ export class Datastores {
         throw new NetconfRpcError({ type: ErrorType.protocol, tag: ErrorTag.invalidValue, info: { badElement: 'persist-id' }, message: 'no confirmed commit is pending' });
       }
       this.writable('running', actor);
-      const lockedCandidate = this.locks.get('candidate');
-      if (lockedCandidate && lockedCandidate.sessionId !== actor.sessionId) throw inUse('candidate', lockedCandidate.sessionId);
+      this.writable('candidate', actor);
       const next = this.candidate ?? this.running;
       const e = this.candidateEdit;
       const changes = e && e.from === this.running && e.to === next ? e.changes : diffConfig(this.schema, this.running, next);
@@ -403,26 +402,24 @@ export class Datastores {
 
   /** Subscribers of the touched subtrees; a refusal hands the reverse change to those that took it, and is thrown. */
   private async deliver(change: CommittedChange): Promise<void> {
-    const accepted: { fn: ChangeSubscriber; change: CommittedChange }[] = [];
+    const accepted: { fn: ChangeSubscriber; change: CommittedChange; subtree: Subtree }[] = [];
     for (const s of this.subscribers) {
-      const mine = change.changes.filter((c) => {
-        const top = c.ancestors[0] ?? c.after ?? c.before;
-        return top !== undefined && top.ns === s.ns && top.name === s.name;
-      });
+      const mine = change.changes.filter((c) => under(c, s));
       if (!mine.length) continue;
       const part = { ...change, changes: mine };
       try {
         await s.fn(part);
       } catch (e) {
+        const reverse = accepted.length ? diffConfig(this.schema, change.after, change.before) : [];
         for (const a of accepted.reverse()) {
-          const back = { ...a.change, before: change.after, after: change.before, changes: diffConfig(this.schema, change.after, change.before).filter((c) => a.change.changes.length && sameTop(c, a.change.changes[0])) };
+          const back = { ...a.change, before: change.after, after: change.before, changes: reverse.filter((c) => under(c, a.subtree)) };
           await Promise.resolve(a.fn(back)).catch((err: unknown) => this.log.error('a subscriber failed to take back a refused change', { error: String(err) }));
         }
         if (e instanceof NetconfRpcError) throw e;
         this.log.error('a configuration subscriber failed', { error: e instanceof Error ? e.message : String(e) });
         throw new NetconfRpcError({ type: ErrorType.application, tag: ErrorTag.operationFailed, message: `the change could not be applied: ${e instanceof Error ? e.message : String(e)}` });
       }
-      accepted.push({ fn: s.fn, change: part });
+      accepted.push({ fn: s.fn, change: part, subtree: s });
     }
   }
 
@@ -476,10 +473,16 @@ function check(errors: readonly NetconfRpcError[]): void {
   if (errors.length) throw new NetconfRpcErrors(errors);
 }
 
-function sameTop(a: DiffEntry, b: DiffEntry): boolean {
-  const ta = a.ancestors[0] ?? a.after ?? a.before;
-  const tb = b.ancestors[0] ?? b.after ?? b.before;
-  return ta !== undefined && tb !== undefined && ta.ns === tb.ns && ta.name === tb.name;
+/** A top-level node, by namespace and name. */
+interface Subtree {
+  readonly ns: string;
+  readonly name: string;
+}
+
+/** Whether a change is under the top-level node `t`. */
+function under(c: DiffEntry, t: Subtree): boolean {
+  const top = c.ancestors[0] ?? c.after ?? c.before;
+  return top !== undefined && top.ns === t.ns && top.name === t.name;
 }
 
 /** Content from outside (a file, inline <config>) checked and in canonical form, as an edit of nothing stores it. */

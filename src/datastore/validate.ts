@@ -48,11 +48,11 @@
 // 10,000 peers), because a new version's child array is a new array.
 import { ErrorTag, ErrorType, NetconfRpcError } from '../netconf/rpc-error';
 import type { ErrorInfo, NetconfRpcErrorFields } from '../netconf/rpc-error';
-import type { XmlElement } from '../netconf/xml';
+import { child, type XmlElement } from '../netconf/xml';
 import { Frame, keyPredicate, leafListPredicate, pathOf } from '../yang/instance-path';
 import type { CaseSchema, ChoiceSchema, DataNodeSchema, LeafListSchema, LeafSchema, ListSchema, SchemaRegistry, XPathConstraint, YangType } from '../yang/schema';
 import { checkValue, PrefixResolver } from '../yang/validate';
-import { AccessibleTree, compileXPath, instanceTargets, prefixAt, schemaIndex, schemaReach, stringValue, XPathEvalError, XPathSyntaxError, xpathTrue } from '../yang/xpath';
+import { AccessibleTree, compareKeys, compileXPath, instanceTargets, orderKey, prefixAt, schemaIndex, schemaReach, stringValue, XPathEvalError, XPathSyntaxError, xpathTrue } from '../yang/xpath';
 import type { DataNode, Run as SiblingRun, SchemaIndex, Slot, XPathNode } from '../yang/xpath';
 import type { DiffEntry } from './diff';
 
@@ -85,7 +85,7 @@ interface Plan {
   /** target leaves and their ancestors, to find deleted target values without walking other subtrees */
   readonly holdsTargets: ReadonlySet<DataNode>;
   /** unique statements resolved to the slots of each step */
-  readonly uniques: ReadonlyMap<ListSchema, readonly (readonly (readonly string[])[])[]>;
+  readonly uniques: ReadonlyMap<ListSchema, readonly UniqueSpec[]>;
 }
 
 const plans = new WeakMap<SchemaRegistry, Plan>();
@@ -119,7 +119,7 @@ function buildPlan(registry: SchemaRegistry): Plan {
   const global: { watch: Watch; tops: Set<DataNode> | 'all' }[] = [];
   const down = new Map<Unit, Watch[]>();
   const referrers = new Map<DataNode, (LeafSchema | LeafListSchema)[]>();
-  const uniques = new Map<ListSchema, string[][][]>();
+  const uniques = new Map<ListSchema, UniqueSpec[]>();
 
   /** Files a constraint evaluated at `context` (for a `when`, the dummy node or the parent), owned by unit `owner`. */
   const classify = (c: XPathConstraint, context: DataNode | null, defaultNs: string, owner: Unit, watch: Watch): void => {
@@ -164,7 +164,7 @@ function buildPlan(registry: SchemaRegistry): Plan {
           if (target) referrers.set(target, [...(referrers.get(target) ?? []), node]);
         }
       }
-      if (node.kind === 'list' && node.uniques.length) uniques.set(node, node.uniques.map((u) => u.map((id) => id.split('/'))));
+      if (node.kind === 'list' && node.uniques.length) uniques.set(node, uniqueSpecs(index, node));
       if (node.kind === 'container' || node.kind === 'list') visit(node);
     }
   };
@@ -197,6 +197,31 @@ function leafrefTarget(index: SchemaIndex, registry: SchemaRegistry, targetPath:
 }
 
 // ---------------------------------------------------------------------------
+/** A unique statement (RFC 7950 section 7.8.3): its text, and the slots of each of its descendant leaves from the list entry. */
+interface UniqueSpec {
+  readonly text: string;
+  readonly leaves: readonly (readonly Slot[])[];
+}
+
+/** The list's unique statements with their steps resolved once; a statement naming no node here is dropped (no entry could have its leaves). */
+function uniqueSpecs(index: SchemaIndex, list: ListSchema): UniqueSpec[] {
+  const slotsOf = (descendant: string): Slot[] | undefined => {
+    const slots: Slot[] = [];
+    let parent: DataNode = list;
+    for (const step of descendant.split('/')) {
+      const slot: Slot | undefined = index.table(parent).slots.find((x) => x.node.name === step);
+      if (!slot) return undefined;
+      slots.push(slot);
+      parent = slot.node;
+    }
+    return slots;
+  };
+  return list.uniques.flatMap((u) => {
+    const leaves = u.map(slotsOf);
+    return leaves.every((l): l is Slot[] => l !== undefined) ? [{ text: u.join(' '), leaves }] : [];
+  });
+}
+
 // One validation
 
 interface Violation {
@@ -204,12 +229,6 @@ interface Violation {
   readonly key: readonly number[];
   readonly fields: NetconfRpcErrorFields;
 }
-
-const compareKeys = (a: readonly number[], b: readonly number[]): number => {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
-};
 
 // ranks of the errors about one node, in the order full mode finds them
 const RANK = { when: 0, value: 1, reference: 2, unique: 3, must: 10 } as const;
@@ -247,9 +266,7 @@ class Run {
   // -- positions and paths
 
   private keyOf(n: XPathNode): number[] {
-    const key: number[] = [];
-    for (let x: XPathNode | undefined = n; x?.parent; x = x.parent) key.push(this.tree.indexOf(x));
-    return key.reverse();
+    return orderKey(this.tree, n);
   }
   /** Key of an error about the node itself. */
   private own(n: XPathNode, rank: number): number[] {
@@ -269,7 +286,7 @@ class Run {
       return { up, prefix, ns: n.el.ns, name: n.el.name };
     }
     let predicate: string | undefined;
-    if (s.kind === 'list') predicate = keyPredicate(s, s.keys.map((k) => childElement(n.el, s.namespace, k)?.text ?? ''));
+    if (s.kind === 'list') predicate = keyPredicate(s, s.keys.map((k) => child(n.el, k, s.namespace)?.text ?? ''));
     else if (s.kind === 'leaf-list') predicate = leafListPredicate(n.el.text);
     return { up, prefix: s.prefix, ns: s.namespace, name: s.name, predicate };
   }
@@ -407,12 +424,17 @@ class Run {
     const s = n.schema;
     if (!s) return;
     if ((s.kind === 'leaf' || s.kind === 'leaf-list') && !n.implicit) this.checkValue(n, s);
+    this.checkMusts(n, s);
+    if (s.kind === 'container' || s.kind === 'list') this.walkChildren(n, deep);
+  }
+
+  /** RFC 7950 section 15.4: operation-failed, the must's error-app-tag (must-violation) and error-message. */
+  private checkMusts(n: XPathNode, s: DataNode): void {
     s.musts.forEach((m, i) => {
       if (!this.holds(m, n, s.namespace, () => [this.own(n, RANK.must + i), this.frame(n)])) {
         this.report(this.own(n, RANK.must + i), ErrorTag.operationFailed, this.frame(n), m.errorMessage ?? `must "${m.expression}" is false`, { appTag: m.errorAppTag ?? 'must-violation' });
       }
     });
-    if (s.kind === 'container' || s.kind === 'list') this.walkChildren(n, deep);
   }
 
   private checkValue(n: XPathNode, s: LeafSchema | LeafListSchema): void {
@@ -457,7 +479,7 @@ class Run {
     for (const n of entries) {
       let id = '';
       for (const k of s.keys) {
-        const el = childElement(n.el, s.namespace, k);
+        const el = child(n.el, k, s.namespace);
         if (!el) this.report(this.own(n, RANK.when), ErrorTag.missingElement, this.frame(n), `list entry has no key "${k}"`, { badElement: k });
         id += (el?.text ?? '') + '\u0000';
       }
@@ -474,24 +496,20 @@ class Run {
       const firstWith = new Map<string, XPathNode>();
       for (const n of entries) {
         const leaves: XPathNode[] = [];
-        for (const steps of spec) {
+        for (const steps of spec.leaves) {
           let at: XPathNode | undefined = n;
-          for (const step of steps) {
-            const slot: Slot | undefined = at && this.tree.table(at).slots.find((x) => x.node.name === step);
-            at = slot && at ? this.tree.instances(at, slot)[0] : undefined;
-          }
+          for (const slot of steps) at = at && this.tree.instances(at, slot)[0];
           if (!at) break;
           leaves.push(at);
         }
-        if (leaves.length < spec.length) continue;
+        if (leaves.length < spec.leaves.length) continue;
         const id = JSON.stringify(leaves.map((l) => stringValue(l.el)));
         const first = firstWith.get(id);
         if (!first) {
           firstWith.set(id, n);
           continue;
         }
-        const names = spec.map((steps) => steps.join('/')).join(' ');
-        this.report(this.own(n, RANK.unique), ErrorTag.operationFailed, this.frame(n), `unique "${names}" is violated: the same values as ${pathOf(this.frame(first)).path}`, {
+        this.report(this.own(n, RANK.unique), ErrorTag.operationFailed, this.frame(n), `unique "${spec.text}" is violated: the same values as ${pathOf(this.frame(first)).path}`, {
           appTag: 'data-not-unique',
           nonUnique: leaves.map((l) => pathOf(this.frame(l))),
         });
@@ -614,9 +632,7 @@ class Run {
         const s = n.schema;
         if (!s) continue;
         if (s.kind === 'list' || s.kind === 'container') {
-          s.musts.forEach((m, i) => {
-            if (!this.holds(m, n, s.namespace, () => [this.own(n, RANK.must + i), this.frame(n)])) this.report(this.own(n, RANK.must + i), ErrorTag.operationFailed, this.frame(n), m.errorMessage ?? `must "${m.expression}" is false`, { appTag: m.errorAppTag ?? 'must-violation' });
-          });
+          this.checkMusts(n, s);
         } else {
           this.checkNode(n, false);
         }
@@ -664,11 +680,6 @@ class Run {
 /** Prefixes of a value (identityref, instance-identifier) mean what they are declared as where it stands; none: the leaf's module. */
 function resolverAt(n: XPathNode, ownNs: string): PrefixResolver {
   return (prefix) => (prefix === undefined ? ownNs : prefixAt(n, prefix));
-}
-
-function childElement(el: XmlElement, ns: string, name: string): XmlElement | undefined {
-  for (const c of el.children) if (c.name === name && c.ns === ns) return c;
-  return undefined;
 }
 
 function nodeAt(p: XPathNode, i: number, schema?: DataNode): XPathNode {

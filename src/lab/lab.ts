@@ -4,10 +4,9 @@
 // running configuration as it is changed over NETCONF.
 import { BgpEngine, EngineConfig } from '../bgp/engine';
 import { Logger } from '../log';
-import { XmlElement } from '../netconf/xml';
 import { ServerConfig } from '../server/config';
 import { RunningServer, startServer } from '../server/server';
-import { BgpConfigMapper, NS_BGP } from '../services/bgp-config';
+import { BgpConfigMapper, bgpOf, NS_BGP } from '../services/bgp-config';
 import { SimulatedPeer, simulatedPeers, UnsimulatedPeer } from './peers';
 
 export interface LabOptions {
@@ -65,9 +64,8 @@ export class Lab {
       await lab.stop();
       throw e;
     }
-    server.netconf.datastores.onChange((c) => {
-      if (c.datastore === 'running') lab.enqueue();
-    });
+    // only what changes the peers it plays: changes under `bgp`
+    server.netconf.datastores.subscribe(NS_BGP, 'bgp', () => lab.enqueue());
     return lab;
   }
 
@@ -136,7 +134,7 @@ export class Lab {
   /** Makes the simulated peers match the running configuration. */
   private async reconcile(): Promise<void> {
     if (this.stopped) return;
-    const bgp = this.server.netconf.datastores.get('running').find((n: XmlElement) => n.ns === NS_BGP && n.name === 'bgp');
+    const bgp = bgpOf(this.server.netconf.datastores.get('running'));
     const config = bgp ? this.mapper.map(bgp) : undefined;
     this.config = config;
     const listen = this.server.engine.listenAddress;

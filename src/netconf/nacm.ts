@@ -23,10 +23,10 @@
 // decision (no rule can tell them apart from it, no default-deny extension
 // below it changes a default) is decided once and its subtree is not walked:
 // a read of 10,000 peers under the factory rules costs microseconds.
-import type { DiffEntry } from '../datastore/diff';
+import { childLookup, frameOf, type DiffEntry } from '../datastore/diff';
 import type { DataNodeSchema, NacmDefault, SchemaRegistry } from '../yang/schema';
 import { dataChildren } from '../yang/schema';
-import { Frame, keyPredicate, leafListPredicate, pathOf } from '../yang/instance-path';
+import { Frame, pathOf } from '../yang/instance-path';
 import { NS } from './namespaces';
 import { ErrorTag, ErrorType, NetconfRpcError } from './rpc-error';
 import { elem, resolvePrefix, XmlElement } from './xml';
@@ -466,12 +466,8 @@ export class AccessControl {
   /** The instance path of a node (src/yang/instance-path.ts form). */
   private frame(s: Step): Frame {
     const up = s.up ? this.frame(s.up) : undefined;
-    const node = s.schema;
-    const prefix = node?.prefix ?? this.schema.moduleByNamespace(s.el.ns)?.prefix ?? 'ns';
-    let predicate: string | undefined;
-    if (node?.kind === 'list') predicate = keyPredicate(node, node.keys.map((k) => s.el.children.find((c) => c.name === k && c.ns === node.namespace)?.text ?? ''));
-    else if (node?.kind === 'leaf-list') predicate = leafListPredicate(s.el.text);
-    return { up, prefix, ns: s.el.ns, name: s.el.name, predicate };
+    if (s.schema && s.schema.kind !== 'choice') return frameOf(s.schema, s.el, up);
+    return { up, prefix: this.schema.moduleByNamespace(s.el.ns)?.prefix ?? 'ns', ns: s.el.ns, name: s.el.name };
   }
 }
 
@@ -483,21 +479,9 @@ function hasDataChildren(schema: DataNodeSchema | undefined): boolean {
   return schema === undefined || schema.kind === 'container' || schema.kind === 'list';
 }
 
-const childTables = new WeakMap<DataNodeSchema, ReadonlyMap<string, readonly DataNodeSchema[]>>();
-
-/** The schema of a child element: a table by name per schema node, choices looked through. */
+/** The schema of a child element, choices looked through. */
 function childSchema(parent: DataNodeSchema | undefined, el: XmlElement): DataNodeSchema | undefined {
-  if (parent?.kind !== 'container' && parent?.kind !== 'list') return undefined;
-  let t = childTables.get(parent);
-  if (!t) {
-    const m = new Map<string, DataNodeSchema[]>();
-    for (const c of dataChildren(parent)) m.set(c.name, [...(m.get(c.name) ?? []), c]);
-    t = m;
-    childTables.set(parent, t);
-  }
-  const same = t.get(el.name);
-  if (same) for (const c of same) if (c.namespace === el.ns) return c;
-  return undefined;
+  return parent?.kind === 'container' || parent?.kind === 'list' ? childLookup(parent)(el) : undefined;
 }
 
 /** "A path is considered to match if the requested node is the node specified by the path or is a descendant node of the path." */

@@ -113,9 +113,16 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   if (!initial.some((n) => n.ns === NS.nacm && n.name === 'nacm')) initial.push(factoryNacm());
   const datastores = await Datastores.open({ schema, stateDir: config.stateDir, initial, log });
   const nacm = new AccessControl(schema, () => datastores.get('running').find((n) => n.ns === NS.nacm && n.name === 'nacm'));
+  // a session's user and its groups do not change: made once, not at every access check
+  const nacmUsers = new WeakMap<NetconfSession, NacmUser>();
   const userOf = (session: NetconfSession): NacmUser => {
-    const account = users.account(session.username);
-    return { name: session.username, externalGroups: levelGroups(account?.level ?? 0), recovery: account?.recovery ?? false };
+    let user = nacmUsers.get(session);
+    if (!user) {
+      const account = users.account(session.username);
+      user = { name: session.username, externalGroups: levelGroups(account?.level ?? 0), recovery: account?.recovery ?? false };
+      nacmUsers.set(session, user);
+    }
+    return user;
   };
   const set = moduleSet(schema.modules(), IMPLEMENTED, new Map([['ietf-netconf', NETCONF_FEATURES]]));
   const nc = config.netconf;

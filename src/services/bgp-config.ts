@@ -31,6 +31,12 @@ import { xpathLiteral, type InstancePath } from '../yang/instance-path';
 import { dataChild, type DataNodeSchema, type SchemaRegistry } from '../yang/schema';
 
 export const NS_BGP = 'urn:ncbgp:yang:ncbgp-bgp';
+
+/** The `bgp` tree of a datastore's content, if configured. */
+export const bgpOf = (content: readonly XmlElement[]): XmlElement | undefined => content.find((e) => e.ns === NS_BGP && e.name === 'bgp');
+
+/** yang:date-and-time (RFC 6991 section 3), in UTC */
+export const dateAndTime = (d: Date): string => d.toISOString();
 const PREFIX = 'bgp';
 
 /** Soft reset timing (DESIGN.md section 1): the quiet period of an import without enhanced route refresh, and the bound on every peer's part. */

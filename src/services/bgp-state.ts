@@ -5,14 +5,12 @@ import type { BgpEngine, FamilyCounters, PeerStatus } from '../bgp/engine';
 import { familyName } from '../bgp/refresh/operation';
 import type { StateProvider } from '../netconf/server';
 import { elem, type XmlElement } from '../netconf/xml';
-import { NS_BGP } from './bgp-config';
+import { dateAndTime, NS_BGP } from './bgp-config';
 
 /** Identities of ncbgp-bgp that name an address family (base afi-safi-type). */
 const AFI_SAFI_IDENTITIES: ReadonlySet<string> = new Set(['ipv4-mvpn', 'ipv4-unicast']);
 
 const e = (name: string, content: XmlElement[] | string | number | boolean): XmlElement => elem(NS_BGP, name, content);
-/** yang:date-and-time (RFC 6991 section 3) */
-const dateAndTime = (d: Date): string => d.toISOString();
 
 function counters(name: string, c: FamilyCounters | undefined): XmlElement[] {
   return c ? [e(name, [e('received', c.received), e('accepted', c.accepted), e('advertised', c.advertised)])] : [];

@@ -5,8 +5,7 @@ import type { Datastores } from '../datastore/store';
 import type { Logger } from '../log';
 import { ErrorTag, ErrorType, NetconfRpcError } from '../netconf/rpc-error';
 import type { NetconfServer } from '../netconf/server';
-import type { XmlElement } from '../netconf/xml';
-import { BgpConfigMapper, NS_BGP } from './bgp-config';
+import { BgpConfigMapper, bgpOf, NS_BGP } from './bgp-config';
 import { bgpStateProvider } from './bgp-state';
 
 export interface BgpServiceDeps {
@@ -16,7 +15,6 @@ export interface BgpServiceDeps {
   readonly log: Logger;
 }
 
-const bgpOf = (content: readonly XmlElement[]): XmlElement | undefined => content.find((e) => e.ns === NS_BGP && e.name === 'bgp');
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** Applies the running `bgp` configuration to the engine, then every committed change to it. */

@@ -6,10 +6,10 @@ import { OperationSummary, PeerResult, PeerSelector } from '../bgp/refresh/opera
 import { AfiSafi } from '../bgp/wire/types';
 import { ErrorTag, ErrorType, NetconfRpcError } from '../netconf/rpc-error';
 import { child, elem, resolvePrefix, XmlElement } from '../netconf/xml';
+import { dateAndTime, NS_BGP } from './bgp-config';
 
 export const REFRESH_NS = 'urn:ncbgp:yang:ncbgp-refresh';
 const REFRESH_PREFIX = 'ncbgp-refresh';
-export const BGP_NS = 'urn:ncbgp:yang:ncbgp-bgp';
 const BGP_PREFIX = 'bgp';
 
 /** The afi-safi-type identities of ncbgp-bgp the engine runs. */
@@ -57,7 +57,7 @@ function familyOf(op: XmlElement): AfiSafi {
   const colon = value.indexOf(':');
   const ns = colon < 0 ? el?.ns : resolvePrefix(el, value.slice(0, colon));
   const name = value.slice(colon + 1);
-  const known = ns === BGP_NS ? FAMILIES.find((f) => f.identity === name) : undefined;
+  const known = ns === NS_BGP ? FAMILIES.find((f) => f.identity === name) : undefined;
   if (!known) {
     throw new NetconfRpcError({ type: ErrorType.protocol, tag: el ? ErrorTag.invalidValue : ErrorTag.missingElement, ...inputPath(op.name, 'afi-safi'), info: { badElement: 'afi-safi' }, message: `address family "${value}" is not one this server refreshes (bgp:ipv4-mvpn, bgp:ipv4-unicast)` });
   }
@@ -71,12 +71,11 @@ function afiSafi(family: AfiSafi): XmlElement[] {
   const known = FAMILIES.find((f) => f.family.afi === family.afi && f.family.safi === family.safi);
   if (!known) return [];
   const el = leaf('afi-safi', `${BGP_PREFIX}:${known.identity}`);
-  el.nsDecls = { [BGP_PREFIX]: BGP_NS };
+  el.nsDecls = { [BGP_PREFIX]: NS_BGP };
   return [el];
 }
 
 /** yang:date-and-time (RFC 6991): RFC 3339 in UTC, offset "Z". */
-const dateAndTime = (d: Date): string => d.toISOString();
 
 /** refresh-output: operation-id, then the selected and the skipped peers. */
 export function refreshReply(started: RefreshStarted): XmlElement[] {

@@ -904,12 +904,12 @@ function nodeSet(v: XPathValue, what: string): XPathNode[] {
 }
 
 /** The path of child positions from the root, for document order. */
-function orderKey(tree: AccessibleTree, n: XPathNode): number[] {
+export function orderKey(tree: AccessibleTree, n: XPathNode): number[] {
   const key: number[] = [];
   for (let x: XPathNode | undefined = n; x?.parent; x = x.parent) key.push(tree.indexOf(x));
   return key.reverse();
 }
-function compareKeys(a: readonly number[], b: readonly number[]): number {
+export function compareKeys(a: readonly number[], b: readonly number[]): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
   return a.length - b.length;

@@ -80,3 +80,13 @@ export function ansibleEnv(home: string): NodeJS.ProcessEnv {
     ANSIBLE_RETRY_FILES_ENABLED: 'False',
   };
 }
+
+/** Debian's python3, which the python3-ncclient package installs for. */
+export const PYTHON = '/usr/bin/python3';
+
+/** requireTool for ncclient: python3 on PATH and the module importable by it. */
+export function requireNcclient(ctx: Mocha.Context): void {
+  requireTool(ctx, PYTHON, 'ncclient runs under Debian python3 (package python3-ncclient)');
+  const probe = spawnSync(PYTHON, ['-c', 'import ncclient'], { stdio: 'ignore', timeout: 15_000 });
+  requireCheck(ctx, probe.status === 0, `ncclient not importable by ${PYTHON} (package python3-ncclient)`);
+}

@@ -10,11 +10,10 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { NetconfClient } from '../../src/netconf/client';
 import { child, XmlElement } from '../../src/netconf/xml';
-import { ansibleEnv, requireCheck, requireTool, runTool, ToolRun } from '../helpers/interop';
+import { ansibleEnv, PYTHON, requireNcclient, requireTool, runTool, ToolRun } from '../helpers/interop';
 import { LabProcess, startLab } from '../helpers/lab';
 import { connect, REPO_ROOT, startServer, TestServer } from '../helpers/server';
 
-const PYTHON = '/usr/bin/python3';
 const EXAMPLES = path.join(REPO_ROOT, 'examples');
 const NS_BGP = 'urn:ncbgp:yang:ncbgp-bgp';
 const NS_REFRESH = 'urn:ncbgp:yang:ncbgp-refresh';
@@ -52,9 +51,7 @@ describe('examples/refresh_one_peer.py (ncclient) against ncbgp lab', function (
   const script = (args: string[]): Promise<ToolRun> => runTool(PYTHON, [path.join(EXAMPLES, 'refresh_one_peer.py'), '--port', String(lab?.port), ...args], process.env, RUN_TIMEOUT_MS);
 
   before(async function () {
-    requireTool(this, PYTHON, 'ncclient runs under Debian python3 (package python3-ncclient)');
-    const probe = spawnSync(PYTHON, ['-c', 'import ncclient'], { stdio: 'ignore', timeout: 15_000 });
-    requireCheck(this, probe.status === 0, `ncclient not importable by ${PYTHON} (package python3-ncclient)`);
+    requireNcclient(this);
     lab = await startLab(['--peers', '6', '--routes', '100']);
     admin = await connect(lab);
   });

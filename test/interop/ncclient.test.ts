@@ -2,13 +2,12 @@
 // real server: each case runs ncclient_cases.py, which prints what the client
 // saw as JSON, and the assertions are made here.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, USERS, type TestServer } from '../helpers/server';
-import { requireCheck, requireTool } from '../helpers/interop';
+import { PYTHON, requireNcclient } from '../helpers/interop';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = path.join(__dirname, 'ncclient_cases.py');
 const YANG_DIR = path.join(__dirname, '..', '..', 'yang');
 const NS_REFRESH = 'urn:ncbgp:yang:ncbgp-refresh';
@@ -110,10 +109,7 @@ describe('interop: ncclient 0.6.13', function () {
   let port = 0;
 
   before(async function () {
-    requireTool(this, PYTHON, 'ncclient runs under Debian python3 (package python3-ncclient)');
-    // requireTool finds commands; the module needs its own probe, same policy
-    const probe = spawnSync(PYTHON, ['-c', 'import ncclient'], { stdio: 'ignore', timeout: 15_000 });
-    requireCheck(this, probe.status === 0, `ncclient not importable by ${PYTHON} (package python3-ncclient)`);
+    requireNcclient(this);
     server = await startServer({ config: { 'initial-content': INITIAL_CONTENT } });
     port = server.port;
   });

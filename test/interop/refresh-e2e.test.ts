@@ -28,10 +28,9 @@ import path from 'node:path';
 import { NetconfClient } from '../../src/netconf/client';
 import { child, parseXml, XmlElement } from '../../src/netconf/xml';
 import { Capture, Exabgp, exabgpAnnounced, ExabgpEvent, freePort, Gobgp, startCapture, startExabgp, startGobgp, waitUntil } from '../helpers/bgp-peers';
-import { requireCheck, requireTool, runTool } from '../helpers/interop';
+import { PYTHON, requireNcclient, requireTool, runTool } from '../helpers/interop';
 import { connect, REPO_ROOT, startServer, TestServer, USERS } from '../helpers/server';
 
-const PYTHON = '/usr/bin/python3';
 const DRIVER = path.join(__dirname, 'refresh_e2e_cases.py');
 const NS_BGP = 'urn:ncbgp:yang:ncbgp-bgp';
 const NS_REFRESH = 'urn:ncbgp:yang:ncbgp-refresh';
@@ -376,9 +375,7 @@ describe('end to end: ncclient drives ncbgp; ExaBGP, GoBGP and two more ncbgp ar
   const peerResults = (f: Finished): string[][] => sorted(f.peers.map((p) => [p['peer-address'], p.status, p.completion ?? p.reason ?? '', p.routes]));
 
   before(async function () {
-    requireTool(this, PYTHON, 'ncclient runs under Debian python3 (package python3-ncclient)');
-    const probe = spawnSync(PYTHON, ['-c', 'import ncclient'], { stdio: 'ignore', timeout: 15_000 });
-    requireCheck(this, probe.status === 0, `ncclient not importable by ${PYTHON} (package python3-ncclient)`);
+    requireNcclient(this);
     requireTool(this, 'exabgp', 'the ExaBGP peers');
     requireTool(this, 'gobgpd', 'the GoBGP peer');
     requireTool(this, 'gobgp', 'the GoBGP command line');

@@ -5,7 +5,8 @@ import { IPV4_MVPN, IPV4_UNICAST, RefreshRequest, RunningOperation } from '../..
 import { OperationSummary, PeerResult } from '../../src/bgp/refresh/operation';
 import { caught } from '../helpers/netconf';
 import { parseXml, serialize, XmlElement } from '../../src/netconf/xml';
-import { BGP_NS, decodeRefreshInput, peerRefreshComplete, REFRESH_NS, refreshComplete, refreshOperations, refreshReply } from '../../src/services/refresh-xml';
+import { decodeRefreshInput, peerRefreshComplete, REFRESH_NS, refreshComplete, refreshOperations, refreshReply } from '../../src/services/refresh-xml';
+import { NS_BGP as BGP_NS } from '../../src/services/bgp-config';
 import { NotificationSchema, RpcSchema, SchemaRegistry } from '../../src/yang/schema';
 import { validateNotification, validateRpcInput, ValidateOptions } from '../../src/yang/validate';
 

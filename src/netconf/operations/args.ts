@@ -14,6 +14,15 @@ export function requiredParam(op: XmlElement, name: string, ns: string = NS.base
   return p;
 }
 
+/** An optional parameter that is one of `allowed`, `fallback` without it; invalid-value otherwise. */
+export function choice<T extends string>(op: XmlElement, name: string, allowed: readonly T[], fallback: T, ns: string = NS.base): T {
+  const p = param(op, name, ns);
+  if (!p) return fallback;
+  const v = p.text.trim();
+  if (!(allowed as readonly string[]).includes(v)) throw new NetconfRpcError({ type: ErrorType.protocol, tag: ErrorTag.invalidValue, info: { badElement: name }, message: `${name} is one of ${allowed.join(', ')}` });
+  return v as T;
+}
+
 /** The datastore named by a <source>/<target> parameter: its one child element. */
 export function datastoreParam(op: XmlElement, name: 'source' | 'target'): string {
   const p = requiredParam(op, name);

@@ -9,9 +9,9 @@ import { RpcContext } from '../rpc';
 import { NetconfServer } from '../server';
 import { applySubtreeFilter } from '../subtree-filter';
 import { child, elem, XmlElement } from '../xml';
-import { datastoreParam, param, requiredParam, subtreeFilter } from './args';
+import { choice, datastoreParam, requiredParam, subtreeFilter } from './args';
 
-const WITH_DEFAULTS: readonly string[] = ['report-all', 'report-all-tagged', 'trim', 'explicit'] satisfies WithDefaultsMode[];
+const WITH_DEFAULTS: readonly WithDefaultsMode[] = ['report-all', 'report-all-tagged', 'trim', 'explicit'];
 
 export function registerBaseOperations(server: NetconfServer): void {
   const { datastores } = server;
@@ -29,10 +29,8 @@ export function registerBaseOperations(server: NetconfServer): void {
 
   /** RFC 6243 section 4.5: the <with-defaults> parameter, explicit (our basic mode) without it. */
   const defaults = (op: XmlElement, nodes: readonly XmlElement[], configOnly: boolean): readonly XmlElement[] => {
-    const p = param(op, 'with-defaults', NS.withDefaults);
-    const mode = p?.text.trim() ?? 'explicit';
-    if (!WITH_DEFAULTS.includes(mode)) throw new NetconfRpcError({ type: ErrorType.protocol, tag: ErrorTag.invalidValue, info: { badElement: 'with-defaults' }, message: `with-defaults is one of ${WITH_DEFAULTS.join(', ')}` });
-    return mode === 'explicit' ? nodes : withDefaults(server.schema, nodes, mode as WithDefaultsMode, { configOnly });
+    const mode = choice(op, 'with-defaults', WITH_DEFAULTS, 'explicit', NS.withDefaults);
+    return mode === 'explicit' ? nodes : withDefaults(server.schema, nodes, mode, { configOnly });
   };
   const read = (op: XmlElement, ctx: RpcContext, nodes: readonly XmlElement[], filter: readonly XmlElement[] | undefined, configOnly: boolean): XmlElement[] =>
     select(filter, server.access.filterRead(ctx.session, defaults(op, nodes, configOnly)));

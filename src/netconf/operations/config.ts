@@ -7,7 +7,7 @@ import { ReplyWhen, RpcContext } from '../rpc';
 import { ErrorTag, ErrorType, NetconfRpcError, NetconfRpcErrors } from '../rpc-error';
 import { NetconfServer } from '../server';
 import { elem, XmlElement } from '../xml';
-import { datastoreParam, param, requiredParam } from './args';
+import { choice, datastoreParam, param, requiredParam } from './args';
 
 /** RFC 6241 section 8.4.5: confirm-timeout defaults to 600 seconds. */
 const DEFAULT_CONFIRM_TIMEOUT_S = 600;
@@ -22,14 +22,6 @@ const whenSaved = (applied: Applied, errors: readonly NetconfRpcError[] = []): R
   );
 
 const actorOf = (ctx: RpcContext): Actor => ({ username: ctx.session.username, sessionId: ctx.session.id, sourceHost: ctx.session.sourceHost });
-
-function choice<T extends string>(op: XmlElement, name: string, allowed: readonly T[], fallback: T): T {
-  const p = param(op, name);
-  if (!p) return fallback;
-  const v = p.text.trim();
-  if (!(allowed as readonly string[]).includes(v)) throw new NetconfRpcError({ type: ErrorType.protocol, tag: ErrorTag.invalidValue, info: { badElement: name }, message: `${name} is one of ${allowed.join(', ')}` });
-  return v as T;
-}
 
 /** A <source>/<target> that is a datastore, or (sources only) inline <config>; <url> is not supported (no :url). */
 function source(op: XmlElement, name: 'source' | 'target', server: NetconfServer): DatastoreName | readonly XmlElement[] {
@@ -125,7 +117,7 @@ function sessionParms(actor: Actor): XmlElement[] {
 }
 
 /** RFC 6470 section 2.3 netconf-config-change: one edit per changed node. */
-export function configChange(change: CommittedChange): XmlElement {
+function configChange(change: CommittedChange): XmlElement {
   const changedBy = elem(N, 'changed-by', change.actor.sessionId === undefined ? [elem(N, 'server')] : sessionParms(change.actor));
   const edits = change.changes.map((c) => {
     const target = elem(N, 'target', c.path);
@@ -136,7 +128,7 @@ export function configChange(change: CommittedChange): XmlElement {
 }
 
 /** RFC 6470 section 2.5 netconf-confirmed-commit. */
-export function confirmedCommit(event: ConfirmEvent, actor: Actor, timeoutS?: number): XmlElement {
+function confirmedCommit(event: ConfirmEvent, actor: Actor, timeoutS?: number): XmlElement {
   const content = event === 'timeout' ? [] : sessionParms(actor);
   content.push(elem(N, 'confirm-event', event));
   if (timeoutS !== undefined && (event === 'start' || event === 'extend')) content.push(elem(N, 'timeout', timeoutS));
