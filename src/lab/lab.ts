@@ -64,8 +64,10 @@ export class Lab {
       await lab.stop();
       throw e;
     }
-    // only what changes the peers it plays: changes under `bgp`
-    server.netconf.datastores.subscribe(NS_BGP, 'bgp', () => lab.enqueue());
+    // once a change to running is made, and only one under `bgp` (the peers it plays)
+    server.netconf.datastores.onChange((c) => {
+      if (c.datastore === 'running' && c.changes.some((x) => (x.ancestors[0] ?? x.after ?? x.before)?.ns === NS_BGP)) lab.enqueue();
+    });
     return lab;
   }
 
