@@ -4,7 +4,7 @@ import { Logger } from '../log';
 import { NS } from './namespaces';
 import { ErrorTag, ErrorType, NetconfRpcError, NetconfRpcErrors } from './rpc-error';
 import { NetconfSession, RpcOutcome } from './session';
-import { elem, parseXml, serialize, XmlElement, XmlParseError } from './xml';
+import { elem, parseXml, serialize, XmlElement, XmlLimits, XmlParseError } from './xml';
 
 export interface RpcContext {
   readonly session: NetconfSession;
@@ -46,14 +46,14 @@ export class RpcDispatcher {
     private readonly validateInput: InputValidator,
     private readonly guard: OperationGuard,
     private readonly stats: ServerStatistics,
-    private readonly maxXmlDepth: number,
+    private readonly xmlLimits: XmlLimits,
     private readonly log: Logger,
   ) {}
 
   readonly handle = async (session: NetconfSession, message: Buffer): Promise<RpcOutcome> => {
     let rpc: XmlElement | undefined;
     try {
-      rpc = parseRpc(message, this.maxXmlDepth);
+      rpc = parseRpc(message, this.xmlLimits);
       const messageId = rpc.attrs.find((a) => a.ns === '' && a.name === 'message-id')?.value;
       if (messageId === undefined) {
         throw new NetconfRpcError({ type: ErrorType.rpc, tag: ErrorTag.missingAttribute, info: { badAttribute: 'message-id', badElement: 'rpc' }, message: 'the <rpc> has no message-id attribute' });
@@ -99,10 +99,10 @@ export class RpcDispatcher {
   }
 }
 
-function parseRpc(message: Buffer, maxDepth: number): XmlElement {
+function parseRpc(message: Buffer, limits: XmlLimits): XmlElement {
   let rpc: XmlElement;
   try {
-    rpc = parseXml(message.toString('utf8'), { maxDepth });
+    rpc = parseXml(message.toString('utf8'), limits);
   } catch (e) {
     if (e instanceof XmlParseError) throw new NetconfRpcError({ type: ErrorType.rpc, tag: ErrorTag.malformedMessage, message: e.message });
     throw e;

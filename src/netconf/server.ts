@@ -73,7 +73,7 @@ export class NetconfServer {
     this.stream = new NotificationStream('NETCONF', 'default NETCONF event stream', options.replayBufferSize);
     this.capabilities = [CAPABILITY.base10, CAPABILITY.base11, CAPABILITY.notification, CAPABILITY.interleave, ...(options.extraCapabilities ?? [])];
     this.access = options.access ?? PERMIT_ALL;
-    this.dispatcher = new RpcDispatcher(this.operations, options.validateInput, (op, ctx) => this.guard(op, ctx), this.stats, options.limits.maxXmlDepth, options.log);
+    this.dispatcher = new RpcDispatcher(this.operations, options.validateInput, (op, ctx) => this.guard(op, ctx), this.stats, options.limits.xml, options.log);
   }
 
   get schema(): SchemaRegistry {

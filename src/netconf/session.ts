@@ -2,7 +2,7 @@
 // No I/O: the transport adapter feeds received bytes and is given onWrite.
 import { encodeFrame, FrameDecoder, Framing, FramingError } from './framing';
 import { CAPABILITY, NS } from './namespaces';
-import { parseXml, serialize, XmlElement, XmlParseError, elem } from './xml';
+import { parseXml, serialize, XmlElement, XmlLimits, XmlParseError, elem } from './xml';
 import { Logger } from '../log';
 
 /** RFC 6470 termination-reason values. */
@@ -14,7 +14,9 @@ export interface SessionLimits {
   maxPendingRpcs: number;
   /** notifications waiting behind a backpressured transport before the session is ended */
   maxQueuedNotifications: number;
-  maxXmlDepth: number;
+  xml: XmlLimits;
+  /** a client hello not received after this long ends the session (RFC 6470 termination-reason timeout) */
+  helloTimeoutMs: number;
 }
 
 export interface SessionTransport {
@@ -179,7 +181,7 @@ export class NetconfSession {
   private acceptHello(message: Buffer): boolean {
     let hello: XmlElement;
     try {
-      hello = parseXml(message.toString('utf8'), { maxDepth: this.limits.maxXmlDepth });
+      hello = parseXml(message.toString('utf8'), this.limits.xml);
     } catch (e) {
       if (!(e instanceof XmlParseError)) throw e;
       return this.badHello(`unparsable hello: ${e.message}`);

@@ -22,9 +22,21 @@ export interface XmlElement {
 
 export class XmlParseError extends Error {}
 
-export interface ParseLimits {
-  maxDepth: number;
+/** Bounds on one document, each checked while it is parsed. */
+export interface XmlLimits {
+  /** element nesting */
+  readonly maxDepth: number;
+  /** attributes on one element, namespace declarations included */
+  readonly maxAttributesPerElement: number;
+  /** attributes in the whole document, namespace declarations included */
+  readonly maxAttributes: number;
+  readonly maxElements: number;
+  /** characters in an element or attribute name, prefix included */
+  readonly maxNameLength: number;
 }
+
+/** The limits of `ncbgp serve` without configuration (DESIGN.md section 2, netconf.max-xml-*). */
+export const DEFAULT_XML_LIMITS: XmlLimits = { maxDepth: 64, maxAttributesPerElement: 256, maxAttributes: 1048576, maxElements: 1048576, maxNameLength: 1024 };
 
 // libxml2's SAX2 interface: no DOM is built (so no native memory outlives
 // the call), and the handler has no entity or DTD callbacks. Only the five
@@ -70,7 +82,7 @@ sax.on('error', (message: string) => {
 });
 
 /** Parses one XML document; refuses DTDs outright (RFC 6241 has no use for them). */
-export function parseXml(text: string, limits: ParseLimits = { maxDepth: 64 }): XmlElement {
+export function parseXml(text: string, limits: Pick<XmlLimits, 'maxDepth'> = { maxDepth: 64 }): XmlElement {
   // XML allows entity declarations only in a DTD, and a DTD only after <!DOCTYPE
   // libxmljs2 aborts the process on an empty string instead of reporting it
   if (text.trim() === '') throw new XmlParseError('empty message: no root element');

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve, dirname } from 'node:path';
 import { parse } from 'yaml';
+import { XmlLimits } from '../netconf/xml';
 
 export interface UserConfig {
   readonly name: string;
@@ -16,17 +17,49 @@ export interface UserConfig {
   readonly recovery: boolean;
 }
 
+/** Failed logins counted per source address and per user name; past a limit, attempts are refused unchecked. */
+export interface AuthLimits {
+  readonly failuresPerSource: number;
+  readonly failuresPerUser: number;
+  /** failures older than this no longer count */
+  readonly windowMs: number;
+  /** how long attempts are refused once a limit is reached */
+  readonly lockoutMs: number;
+}
+
+/** SSH algorithm lists offered, most preferred first (RFC 4253 section 7.1). */
+export interface SshAlgorithms {
+  readonly kex: readonly string[];
+  readonly serverHostKey: readonly string[];
+  readonly cipher: readonly string[];
+  readonly hmac: readonly string[];
+  readonly compress: readonly string[];
+}
+
 export interface NetconfConfig {
   readonly address: string;
   readonly port: number;
   readonly hostKey: string;
   readonly users: readonly UserConfig[];
+  /** NETCONF sessions, counted from the moment the channel opens */
   readonly maxSessions: number;
   readonly maxMessageBytes: number;
   readonly maxPendingRpcs: number;
-  readonly maxXmlDepth: number;
   readonly notificationQueueLimit: number;
   readonly replayBufferSize: number;
+  /** an SSH connection not authenticated after this long is closed */
+  readonly loginGraceTimeMs: number;
+  /** SSH connections not yet authenticated, in all and from one source address */
+  readonly maxUnauthenticated: number;
+  readonly maxUnauthenticatedPerSource: number;
+  readonly maxChannelsPerConnection: number;
+  /** a session whose client hello has not arrived after this long is ended */
+  readonly helloTimeoutMs: number;
+  /** received bytes buffered across all sessions (partial and queued messages) */
+  readonly maxInputBufferBytes: number;
+  readonly authLimits: AuthLimits;
+  readonly sshAlgorithms: SshAlgorithms;
+  readonly xml: XmlLimits;
 }
 
 export interface ServerConfig {
@@ -57,6 +90,33 @@ function int(o: Obj, key: string, path: string, fallback: number, min: number, m
   const v = o[key] ?? fallback;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new ConfigError(`${path}${key}: expected an integer from ${min} to ${max}`);
   return v;
+}
+
+function strings(o: Obj, key: string, path: string, fallback: readonly string[]): readonly string[] {
+  const v = o[key] ?? fallback;
+  if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'string' && x !== '')) throw new ConfigError(`${path}${key}: expected a non-empty list of names`);
+  return v as string[];
+}
+
+/**
+ * The OpenSSH defaults without SHA-1 and without compression before
+ * authentication (RFC 8732 / RFC 9142 for the key exchanges).
+ */
+export const DEFAULT_SSH_ALGORITHMS: SshAlgorithms = {
+  kex: ['curve25519-sha256', 'curve25519-sha256@libssh.org', 'ecdh-sha2-nistp256', 'ecdh-sha2-nistp384', 'ecdh-sha2-nistp521', 'diffie-hellman-group-exchange-sha256', 'diffie-hellman-group16-sha512', 'diffie-hellman-group18-sha512', 'diffie-hellman-group14-sha256'],
+  serverHostKey: ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256'],
+  cipher: ['chacha20-poly1305@openssh.com', 'aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr'],
+  hmac: ['hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com', 'hmac-sha2-256', 'hmac-sha2-512'],
+  compress: ['none', 'zlib@openssh.com'],
+};
+
+function sshAlgorithms(v: unknown): SshAlgorithms {
+  const path = 'netconf.ssh-algorithms.';
+  if (v === undefined) return DEFAULT_SSH_ALGORITHMS;
+  if (!isObj(v)) throw new ConfigError('netconf.ssh-algorithms: expected a mapping');
+  only(v, path, ['kex', 'server-host-key', 'cipher', 'hmac', 'compress']);
+  const d = DEFAULT_SSH_ALGORITHMS;
+  return { kex: strings(v, 'kex', path, d.kex), serverHostKey: strings(v, 'server-host-key', path, d.serverHostKey), cipher: strings(v, 'cipher', path, d.cipher), hmac: strings(v, 'hmac', path, d.hmac), compress: strings(v, 'compress', path, d.compress) };
 }
 
 function user(u: unknown, i: number, baseDir: string): UserConfig {
@@ -107,7 +167,12 @@ export function configFrom(doc: unknown, baseDir: string): ServerConfig {
   const stateDir = resolve(baseDir, str(doc, 'state-dir', '', './state'));
   const nc = doc.netconf ?? {};
   if (!isObj(nc)) throw new ConfigError('netconf: expected a mapping');
-  only(nc, 'netconf.', ['listen', 'host-key', 'users', 'max-sessions', 'max-message-bytes', 'max-pending-rpcs', 'max-xml-depth', 'notification-queue-limit', 'replay-buffer-size']);
+  only(nc, 'netconf.', [
+    'listen', 'host-key', 'users', 'max-sessions', 'max-message-bytes', 'max-pending-rpcs', 'notification-queue-limit', 'replay-buffer-size',
+    'login-grace-time', 'max-unauthenticated', 'max-unauthenticated-per-source', 'max-channels-per-connection', 'hello-timeout', 'max-input-buffer-bytes',
+    'max-auth-failures-per-source', 'max-auth-failures-per-user', 'auth-failure-window', 'auth-lockout-time', 'ssh-algorithms',
+    'max-xml-depth', 'max-xml-attributes-per-element', 'max-xml-attributes', 'max-xml-elements', 'max-xml-name-length',
+  ]);
   const listen = nc.listen ?? {};
   if (!isObj(listen)) throw new ConfigError('netconf.listen: expected a mapping');
   only(listen, 'netconf.listen.', ['address', 'port']);
@@ -115,6 +180,11 @@ export function configFrom(doc: unknown, baseDir: string): ServerConfig {
   if (!Array.isArray(users)) throw new ConfigError('netconf.users: expected a list');
   const initial = doc['initial-content'];
   if (initial !== undefined && !isObj(initial)) throw new ConfigError('initial-content: expected a mapping of RFC 7951 JSON');
+  const seconds = (key: string, fallback: number, max: number): number => int(nc, key, 'netconf.', fallback, 1, max) * 1000;
+  const maxMessageBytes = int(nc, 'max-message-bytes', 'netconf.', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024);
+  const maxInputBufferBytes = int(nc, 'max-input-buffer-bytes', 'netconf.', 256 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024);
+  if (maxInputBufferBytes < maxMessageBytes) throw new ConfigError('netconf.max-input-buffer-bytes: must be at least max-message-bytes');
+  const maxUnauthenticated = int(nc, 'max-unauthenticated', 'netconf.', 100, 1, 100000);
   return {
     stateDir,
     netconf: {
@@ -123,11 +193,30 @@ export function configFrom(doc: unknown, baseDir: string): ServerConfig {
       hostKey: resolve(baseDir, typeof nc['host-key'] === 'string' ? nc['host-key'] : join(stateDir, 'ssh_host_ed25519_key')),
       users: users.map((u, i) => user(u, i, baseDir)),
       maxSessions: int(nc, 'max-sessions', 'netconf.', 1000, 1, 100000),
-      maxMessageBytes: int(nc, 'max-message-bytes', 'netconf.', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      maxMessageBytes,
       maxPendingRpcs: int(nc, 'max-pending-rpcs', 'netconf.', 256, 1, 100000),
-      maxXmlDepth: int(nc, 'max-xml-depth', 'netconf.', 64, 8, 256),
       notificationQueueLimit: int(nc, 'notification-queue-limit', 'netconf.', 10000, 1, 10000000),
       replayBufferSize: int(nc, 'replay-buffer-size', 'netconf.', 10000, 0, 10000000),
+      loginGraceTimeMs: seconds('login-grace-time', 30, 3600),
+      maxUnauthenticated,
+      maxUnauthenticatedPerSource: int(nc, 'max-unauthenticated-per-source', 'netconf.', Math.min(10, maxUnauthenticated), 1, maxUnauthenticated),
+      maxChannelsPerConnection: int(nc, 'max-channels-per-connection', 'netconf.', 8, 1, 1000),
+      helloTimeoutMs: seconds('hello-timeout', 60, 3600),
+      maxInputBufferBytes,
+      authLimits: {
+        failuresPerSource: int(nc, 'max-auth-failures-per-source', 'netconf.', 10, 1, 100000),
+        failuresPerUser: int(nc, 'max-auth-failures-per-user', 'netconf.', 50, 1, 1000000),
+        windowMs: seconds('auth-failure-window', 300, 86400),
+        lockoutMs: seconds('auth-lockout-time', 300, 86400),
+      },
+      sshAlgorithms: sshAlgorithms(nc['ssh-algorithms']),
+      xml: {
+        maxDepth: int(nc, 'max-xml-depth', 'netconf.', 64, 8, 256),
+        maxAttributesPerElement: int(nc, 'max-xml-attributes-per-element', 'netconf.', 256, 1, 100000),
+        maxAttributes: int(nc, 'max-xml-attributes', 'netconf.', 1048576, 1, 100000000),
+        maxElements: int(nc, 'max-xml-elements', 'netconf.', 1048576, 1, 100000000),
+        maxNameLength: int(nc, 'max-xml-name-length', 'netconf.', 1024, 16, 1048576),
+      },
     },
     initialContent: initial,
   };

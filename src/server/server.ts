@@ -129,7 +129,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   const netconf = new NetconfServer({
     schema,
     datastores,
-    limits: { maxMessageBytes: nc.maxMessageBytes, maxPendingRpcs: nc.maxPendingRpcs, maxQueuedNotifications: nc.notificationQueueLimit, maxXmlDepth: nc.maxXmlDepth },
+    limits: { maxMessageBytes: nc.maxMessageBytes, maxPendingRpcs: nc.maxPendingRpcs, maxQueuedNotifications: nc.notificationQueueLimit, xml: nc.xml, helloTimeoutMs: nc.helloTimeoutMs },
     maxSessions: nc.maxSessions,
     replayBufferSize: nc.replayBufferSize,
     extraCapabilities: [...CONFIG_CAPABILITIES, ...moduleCapabilities(set)],

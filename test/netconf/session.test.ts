@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createLogger } from '../../src/log';
 import { encodeFrame, FrameDecoder } from '../../src/netconf/framing';
 import { NetconfSession, RpcHandler, SessionLimits, TerminationReason } from '../../src/netconf/session';
-import { parseXml } from '../../src/netconf/xml';
+import { DEFAULT_XML_LIMITS, parseXml } from '../../src/netconf/xml';
 
 const BASE = 'urn:ietf:params:xml:ns:netconf:base:1.0';
 const hello = (caps: string[]): string =>
@@ -32,7 +32,7 @@ function harness(limits: Partial<SessionLimits> = {}, handle: RpcHandler = async
     'alice',
     '127.0.0.1',
     ['urn:ietf:params:netconf:base:1.0', 'urn:ietf:params:netconf:base:1.1'],
-    { maxMessageBytes: 1 << 20, maxPendingRpcs: 16, maxQueuedNotifications: 3, maxXmlDepth: 32, ...limits },
+    { maxMessageBytes: 1 << 20, maxPendingRpcs: 16, maxQueuedNotifications: 3, xml: { ...DEFAULT_XML_LIMITS, maxDepth: 32 }, helloTimeoutMs: 60000, ...limits },
     {
       write: (d) => {
         written.push(d);
