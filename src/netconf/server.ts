@@ -4,6 +4,7 @@ import { Datastores, WriteGuard } from '../datastore/store';
 import { Logger } from '../log';
 import { SchemaRegistry } from '../yang/schema';
 import { CAPABILITY, NS } from './namespaces';
+import { InputBudget } from './input-budget';
 import { NotificationStream } from './notifications';
 import { InputValidator, OperationHandler, operationKey, RpcContext, RpcDispatcher, ServerStatistics } from './rpc';
 import { ErrorTag, ErrorType, NetconfRpcError } from './rpc-error';
@@ -14,7 +15,10 @@ export interface NetconfServerOptions {
   readonly schema: SchemaRegistry;
   readonly datastores: Datastores;
   readonly limits: SessionLimits;
+  /** sessions, counted from the moment the transport opens one (before its hello) */
   readonly maxSessions: number;
+  /** bytes received and not yet handled, across all sessions */
+  readonly maxInputBufferBytes: number;
   readonly replayBufferSize: number;
   readonly validateInput: InputValidator;
   readonly log: Logger;
@@ -58,7 +62,11 @@ export interface GlobalStatistics extends ServerStatistics {
 }
 
 export class NetconfServer {
+  /** established sessions by id */
   readonly sessions = new Map<number, NetconfSession>();
+  /** sessions opened whose client hello has not arrived */
+  private readonly awaitingHello = new Set<NetconfSession>();
+  readonly inputBudget: InputBudget;
   readonly stats: GlobalStatistics = { netconfStartTime: new Date(), inBadHellos: 0, inSessions: 0, droppedSessions: 0, inRpcs: 0, inBadRpcs: 0, outRpcErrors: 0, outNotifications: 0 };
   readonly stream: NotificationStream;
   readonly capabilities: string[];
@@ -73,6 +81,7 @@ export class NetconfServer {
     this.stream = new NotificationStream('NETCONF', 'default NETCONF event stream', options.replayBufferSize);
     this.capabilities = [CAPABILITY.base10, CAPABILITY.base11, CAPABILITY.notification, CAPABILITY.interleave, ...(options.extraCapabilities ?? [])];
     this.access = options.access ?? PERMIT_ALL;
+    this.inputBudget = new InputBudget(options.maxInputBufferBytes);
     this.dispatcher = new RpcDispatcher(this.operations, options.validateInput, (op, ctx) => this.guard(op, ctx), this.stats, options.limits.xml, options.log);
   }
 
@@ -111,15 +120,16 @@ export class NetconfServer {
   }
 
   canOpenSession(): boolean {
-    return this.sessions.size < this.options.maxSessions;
+    return this.sessions.size + this.awaitingHello.size < this.options.maxSessions;
   }
 
   /** A transport authenticated `username`: start a session on it (the server's hello goes out at once). */
   openSession(transport: SessionTransport, username: string, sourceHost: string): NetconfSession {
     const id = this.nextSessionId++;
     const log = this.options.log.child({ session: id });
-    const session = new NetconfSession(id, username, sourceHost, this.capabilities, this.options.limits, transport, this.dispatcher.handle, {
+    const session = new NetconfSession(id, username, sourceHost, this.capabilities, this.options.limits, this.inputBudget, transport, this.dispatcher.handle, {
       onEstablished: (s) => {
+        this.awaitingHello.delete(s);
         this.sessions.set(s.id, s);
         this.stats.inSessions++;
         log.info('session established', { user: s.username, source: s.sourceHost });
@@ -127,6 +137,7 @@ export class NetconfServer {
       },
       onEnded: (s, reason, killedBy) => this.ended(s, reason, killedBy, log),
     }, log);
+    this.awaitingHello.add(session);
     session.start();
     return session;
   }
@@ -140,9 +151,12 @@ export class NetconfServer {
     this.options.datastores.sessionEnded(s.id);
     for (const h of this.sessionEndHooks) h(s);
     if (reason === 'bad-hello') this.stats.inBadHellos++;
-    if (!this.sessions.delete(s.id)) return;
-    this.stats.outNotifications += s.counters.outNotifications;
-    if (reason !== 'closed' && reason !== 'killed') this.stats.droppedSessions++;
+    // RFC 6470 section 3.2: a session ended at its hello (bad-hello, or timeout waiting for it) ends too
+    if (!this.awaitingHello.delete(s)) {
+      if (!this.sessions.delete(s.id)) return;
+      this.stats.outNotifications += s.counters.outNotifications;
+      if (reason !== 'closed' && reason !== 'killed') this.stats.droppedSessions++;
+    }
     log.info('session ended', { reason, killedBy });
     this.publish(sessionEnd(s, reason, killedBy));
   }

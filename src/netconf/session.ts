@@ -1,6 +1,7 @@
 // NETCONF session core (RFC 6241 section 8.1 hello exchange, RFC 6242 framing).
 // No I/O: the transport adapter feeds received bytes and is given onWrite.
 import { encodeFrame, FrameDecoder, Framing, FramingError } from './framing';
+import { BudgetHolder, InputBudget } from './input-budget';
 import { CAPABILITY, NS } from './namespaces';
 import { parseXml, serialize, XmlElement, XmlLimits, XmlParseError, elem } from './xml';
 import { Logger } from '../log';
@@ -50,7 +51,7 @@ const CORK_BYTES = 64 * 1024;
 
 type State = 'hello-wait' | 'established' | 'closing' | 'ended';
 
-export class NetconfSession {
+export class NetconfSession implements BudgetHolder {
   readonly loginTime = new Date();
   readonly counters = { inRpcs: 0, inBadRpcs: 0, outRpcErrors: 0, outNotifications: 0 };
   clientCapabilities: readonly string[] = [];
@@ -58,6 +59,8 @@ export class NetconfSession {
   private readonly decoder: FrameDecoder;
   private framing: Framing = 'eom';
   private readonly pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private helloTimer?: NodeJS.Timeout;
   private processing = false;
   private paused = false;
   private backpressured = false;
@@ -76,6 +79,7 @@ export class NetconfSession {
     readonly sourceHost: string,
     private readonly serverCapabilities: readonly string[],
     private readonly limits: SessionLimits,
+    private readonly inputBudget: InputBudget,
     private readonly transport: SessionTransport,
     private readonly handleRpc: RpcHandler,
     private readonly events: SessionEvents,
@@ -94,6 +98,10 @@ export class NetconfSession {
     const hello = elem(NS.base, 'hello', [elem(NS.base, 'capabilities', caps), elem(NS.base, 'session-id', this.id)]);
     this.send(Buffer.from('<?xml version="1.0" encoding="UTF-8"?>' + serialize(hello)));
     this.flush();
+    this.helloTimer = setTimeout(() => {
+      this.log.warn('no client hello in time, ending session', { session: this.id, helloTimeoutMs: this.limits.helloTimeoutMs });
+      this.finish('timeout');
+    }, this.limits.helloTimeoutMs).unref();
   }
 
   /** Bytes received from the client. */
@@ -106,6 +114,7 @@ export class NetconfSession {
           if (!this.acceptHello(m)) return;
         } else if (this.state === 'established') {
           this.pending.push(m);
+          this.pendingBytes += m.length;
         } else return;
       }
     } catch (e) {
@@ -114,6 +123,8 @@ export class NetconfSession {
       this.finish(this.state === 'hello-wait' ? 'bad-hello' : 'other');
       return;
     }
+    this.accountInput();
+    if (this.state !== 'established') return;
     if (this.pending.length >= this.limits.maxPendingRpcs && !this.paused) {
       this.paused = true;
       this.transport.pause();
@@ -137,7 +148,7 @@ export class NetconfSession {
   closed(): void {
     if (this.state === 'ended') return;
     this.state = 'ended';
-    this.pending.length = 0;
+    this.dropInput();
     this.outbox.length = 0;
     this.waitDrain?.();
     this.events.onEnded(this, this.endReason, this.killedBy);
@@ -165,7 +176,13 @@ export class NetconfSession {
     if (this.state !== 'established') return;
     this.endReason = 'closed';
     this.state = 'closing';
-    this.pending.length = 0;
+    this.dropInput();
+  }
+
+  /** The input budget is spent and this session holds the most of it. */
+  overBudget(heldBytes: number, budgetBytes: number): void {
+    this.log.warn('input buffer budget exceeded, ending the session holding the most', { session: this.id, heldBytes, budgetBytes });
+    this.finish('other');
   }
 
   /** Ends the session at once (kill-session, protocol errors, overflow). */
@@ -174,8 +191,21 @@ export class NetconfSession {
     if (this.state !== 'closing') this.endReason = reason;
     this.killedBy = killedBy;
     this.state = 'closing';
-    this.pending.length = 0;
+    this.dropInput();
     this.transport.end();
+  }
+
+  /** Received input is no longer wanted: requests not yet handled are dropped and the budget released. */
+  private dropInput(): void {
+    clearTimeout(this.helloTimer);
+    this.pending.length = 0;
+    this.pendingBytes = 0;
+    this.inputBudget.set(this, 0);
+  }
+
+  /** Tells the budget what this session holds: the message in progress and the requests waiting. */
+  private accountInput(): void {
+    if (this.state === 'hello-wait' || this.state === 'established') this.inputBudget.set(this, this.decoder.buffered + this.pendingBytes);
   }
 
   private acceptHello(message: Buffer): boolean {
@@ -196,6 +226,7 @@ export class NetconfSession {
     this.clientCapabilities = list;
     this.framing = base11 ? 'chunked' : 'eom';
     this.decoder.setMode(this.framing);
+    clearTimeout(this.helloTimer);
     this.state = 'established';
     this.events.onEstablished(this);
     return true;
@@ -218,7 +249,10 @@ export class NetconfSession {
     const unsent: (string | Promise<string>)[] = [];
     try {
       while (this.pending.length > 0 && this.state === 'established') {
-        const outcome = await this.handleRpc(this, this.pending.shift() as Buffer);
+        const message = this.pending.shift() as Buffer;
+        this.pendingBytes -= message.length;
+        this.accountInput();
+        const outcome = await this.handleRpc(this, message);
         const waits = typeof outcome !== 'string';
         unsent.push(waits ? outcome.reply : outcome);
         if (waits && this.pending.length > 0 && unsent.length < MAX_UNSENT_REPLIES) continue;

@@ -131,6 +131,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     datastores,
     limits: { maxMessageBytes: nc.maxMessageBytes, maxPendingRpcs: nc.maxPendingRpcs, maxQueuedNotifications: nc.notificationQueueLimit, xml: nc.xml, helloTimeoutMs: nc.helloTimeoutMs },
     maxSessions: nc.maxSessions,
+    maxInputBufferBytes: nc.maxInputBufferBytes,
     replayBufferSize: nc.replayBufferSize,
     extraCapabilities: [...CONFIG_CAPABILITIES, ...moduleCapabilities(set)],
     log,

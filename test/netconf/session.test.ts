@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { createLogger } from '../../src/log';
 import { encodeFrame, FrameDecoder } from '../../src/netconf/framing';
+import { InputBudget } from '../../src/netconf/input-budget';
 import { NetconfSession, RpcHandler, SessionLimits, TerminationReason } from '../../src/netconf/session';
 import { DEFAULT_XML_LIMITS, parseXml } from '../../src/netconf/xml';
 
@@ -21,7 +22,11 @@ interface Harness {
   endCalled: () => boolean;
 }
 
-function harness(limits: Partial<SessionLimits> = {}, handle: RpcHandler = async (_s, m) => `<rpc-reply xmlns="${BASE}"><echo>${m.toString()}</echo></rpc-reply>`): Harness {
+function harness(
+  limits: Partial<SessionLimits> = {},
+  handle: RpcHandler = async (_s, m) => `<rpc-reply xmlns="${BASE}"><echo>${m.toString()}</echo></rpc-reply>`,
+  budget = new InputBudget(1 << 30),
+): Harness {
   const written: Buffer[] = [];
   const ended: { reason?: TerminationReason } = {};
   let writable = true;
@@ -33,6 +38,7 @@ function harness(limits: Partial<SessionLimits> = {}, handle: RpcHandler = async
     '127.0.0.1',
     ['urn:ietf:params:netconf:base:1.0', 'urn:ietf:params:netconf:base:1.1'],
     { maxMessageBytes: 1 << 20, maxPendingRpcs: 16, maxQueuedNotifications: 3, xml: { ...DEFAULT_XML_LIMITS, maxDepth: 32 }, helloTimeoutMs: 60000, ...limits },
+    budget,
     {
       write: (d) => {
         written.push(d);
@@ -203,5 +209,66 @@ describe('NETCONF session core', () => {
     h.session.drained();
     assert.deepEqual(replies(h, 'chunked'), [0, 1, 2, 3].map((i) => `<n i="${i}"/>`));
     assert.equal(h.ended.reason, undefined);
+  });
+
+  it('ends a session whose client hello does not come within the hello timeout (timeout)', async () => {
+    const h = harness({ helloTimeoutMs: 5 });
+    h.session.feed(Buffer.from('<hello xmlns="')); // a hello begun and never finished
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(h.ended.reason, 'timeout');
+    assert.ok(h.endCalled());
+  });
+
+  it('keeps a session that sent its hello past the hello timeout', async () => {
+    const h = harness({ helloTimeoutMs: 5 });
+    h.session.feed(encodeFrame(HELLO_11, 'eom'));
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(h.ended.reason, undefined);
+  });
+
+  describe('input budget shared by sessions', () => {
+    it('counts the message in progress and ends the session holding the most once the budget is exceeded', () => {
+      const budget = new InputBudget(9_500);
+      const small = harness({}, undefined, budget);
+      const large = harness({}, undefined, budget);
+      small.session.feed(encodeFrame(HELLO_11, 'eom'));
+      large.session.feed(encodeFrame(HELLO_11, 'eom'));
+      small.session.feed(Buffer.from('\n#3000\n' + 'a'.repeat(2000)));
+      large.session.feed(Buffer.from('\n#9000\n' + 'b'.repeat(7000)));
+      assert.equal(budget.heldBytes, 9000); // chunk headers are consumed, their data held
+      assert.equal(large.ended.reason, undefined);
+      small.session.feed(Buffer.from('a'.repeat(1000))); // 10,000 held: over
+      assert.equal(large.ended.reason, 'other');
+      assert.equal(small.ended.reason, undefined);
+      assert.equal(budget.heldBytes, 3000);
+    });
+
+    it('counts a hello in progress: a session that has not said hello cannot hold more than the budget', () => {
+      const budget = new InputBudget(4096);
+      const h = harness({}, undefined, budget);
+      h.session.feed(Buffer.from('<hello xmlns="' + 'x'.repeat(5000)));
+      assert.equal(h.ended.reason, 'other');
+      assert.equal(budget.heldBytes, 0);
+    });
+
+    it('counts requests waiting their turn and releases them when handled or when the session ends', async () => {
+      const budget = new InputBudget(1 << 20);
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((r) => (release = r));
+      const h = harness({}, async () => {
+        await gate;
+        return '<ok/>';
+      }, budget);
+      h.session.feed(encodeFrame(HELLO_11, 'eom'));
+      h.session.feed(Buffer.concat(Array.from({ length: 4 }, () => encodeFrame('<r>' + 'x'.repeat(993) + '</r>', 'chunked'))));
+      assert.equal(budget.heldBytes, 3000); // the first is being handled, three wait
+      release();
+      for (let i = 0; i < 10; i++) await tick();
+      assert.equal(budget.heldBytes, 0);
+      h.session.feed(Buffer.from('\n#500\n' + 'x'.repeat(100)));
+      assert.equal(budget.heldBytes, 100);
+      h.session.finish('other');
+      assert.equal(budget.heldBytes, 0);
+    });
   });
 });
