@@ -5,10 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NS } from '../netconf/namespaces';
-import { elem, parseXml, serialize, XmlElement, XmlParseError } from '../netconf/xml';
-
-/** Deeper than any configuration the modules allow; bounds the parser all the same. */
-const MAX_DEPTH = 256;
+import { elem, parseXml, serialize, SERVER_XML_LIMITS, XmlElement, XmlParseError } from '../netconf/xml';
 
 /** `<file>.tmp-<pid>-<n>`: never the datastore's own name. */
 const TEMP_SUFFIX = /\.tmp-\d+-\d+$/;
@@ -79,11 +76,11 @@ export function loadDatastore(file: string): XmlElement[] | undefined {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
-  // parseXml('') aborts the process inside libxmljs2: refuse it here
+  // a file truncated to nothing says so
   if (text === '') throw new Error(`${file}: the file is empty`);
   let root: XmlElement;
   try {
-    root = parseXml(text, { maxDepth: MAX_DEPTH });
+    root = parseXml(text, SERVER_XML_LIMITS);
   } catch (e) {
     if (e instanceof XmlParseError) throw new Error(`${file}: ${e.message}`, { cause: e });
     throw e;

@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { encodeFrame, FrameDecoder, Framing } from './framing';
 import { CAPABILITY, NS } from './namespaces';
-import { child, parseXml, XmlElement } from './xml';
+import { child, parseXml, SERVER_XML_LIMITS, XmlElement } from './xml';
 
 export interface ConnectOptions {
   host: string;
@@ -48,7 +48,6 @@ export class SessionClosedError extends Error {}
 
 const DEFAULT_READY_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
-const MAX_XML_DEPTH = 256;
 
 type Pending =
   | { text: false; resolve: (reply: XmlElement) => void; reject: (err: Error) => void }
@@ -244,7 +243,7 @@ export class NetconfClient extends EventEmitter<NetconfClientEvents> {
       this.decoder.push(chunk);
       for (let m = this.decoder.next(); m; m = this.decoder.next()) {
         const text = m.toString('utf8');
-        if (this.textPending === 0 || !this.resolveText(text)) this.dispatch(parseXml(text, { maxDepth: MAX_XML_DEPTH }), text);
+        if (this.textPending === 0 || !this.resolveText(text)) this.dispatch(parseXml(text, SERVER_XML_LIMITS), text);
         if (this.isClosed) return;
       }
     } catch (e) {
@@ -339,7 +338,7 @@ function helloXml(capabilities: readonly string[]): string {
 
 // RFC 6241 section 8.1: the server's hello carries its capabilities and a session-id.
 function parseHello(text: string): ServerHello {
-  const hello = parseXml(text, { maxDepth: MAX_XML_DEPTH });
+  const hello = parseXml(text, SERVER_XML_LIMITS);
   if (hello.ns !== NS.base || hello.name !== 'hello') throw new Error(`expected <hello>, got <${hello.name}>`);
   const caps = child(hello, 'capabilities', NS.base);
   const capabilities = (caps?.children ?? []).filter((c) => c.name === 'capability' && c.ns === NS.base).map((c) => c.text.trim());

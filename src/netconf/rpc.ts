@@ -102,7 +102,7 @@ export class RpcDispatcher {
 function parseRpc(message: Buffer, limits: XmlLimits): XmlElement {
   let rpc: XmlElement;
   try {
-    rpc = parseXml(message.toString('utf8'), limits);
+    rpc = parseXml(message, limits);
   } catch (e) {
     if (e instanceof XmlParseError) throw new NetconfRpcError({ type: ErrorType.rpc, tag: ErrorTag.malformedMessage, message: e.message });
     throw e;

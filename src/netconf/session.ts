@@ -211,7 +211,7 @@ export class NetconfSession implements BudgetHolder {
   private acceptHello(message: Buffer): boolean {
     let hello: XmlElement;
     try {
-      hello = parseXml(message.toString('utf8'), this.limits.xml);
+      hello = parseXml(message, this.limits.xml);
     } catch (e) {
       if (!(e instanceof XmlParseError)) throw e;
       return this.badHello(`unparsable hello: ${e.message}`);

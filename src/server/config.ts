@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve, dirname } from 'node:path';
 import { parse } from 'yaml';
-import { XmlLimits } from '../netconf/xml';
+import { DEFAULT_XML_LIMITS, XmlLimits } from '../netconf/xml';
 
 export interface UserConfig {
   readonly name: string;
@@ -211,11 +211,11 @@ export function configFrom(doc: unknown, baseDir: string): ServerConfig {
       },
       sshAlgorithms: sshAlgorithms(nc['ssh-algorithms']),
       xml: {
-        maxDepth: int(nc, 'max-xml-depth', 'netconf.', 64, 8, 256),
-        maxAttributesPerElement: int(nc, 'max-xml-attributes-per-element', 'netconf.', 256, 1, 100000),
-        maxAttributes: int(nc, 'max-xml-attributes', 'netconf.', 1048576, 1, 100000000),
-        maxElements: int(nc, 'max-xml-elements', 'netconf.', 1048576, 1, 100000000),
-        maxNameLength: int(nc, 'max-xml-name-length', 'netconf.', 1024, 16, 1048576),
+        maxDepth: int(nc, 'max-xml-depth', 'netconf.', DEFAULT_XML_LIMITS.maxDepth, 8, 256),
+        maxAttributesPerElement: int(nc, 'max-xml-attributes-per-element', 'netconf.', DEFAULT_XML_LIMITS.maxAttributesPerElement, 1, 100000),
+        maxAttributes: int(nc, 'max-xml-attributes', 'netconf.', DEFAULT_XML_LIMITS.maxAttributes, 1, 100000000),
+        maxElements: int(nc, 'max-xml-elements', 'netconf.', DEFAULT_XML_LIMITS.maxElements, 1, 100000000),
+        maxNameLength: int(nc, 'max-xml-name-length', 'netconf.', DEFAULT_XML_LIMITS.maxNameLength, 16, 1048576),
       },
     },
     initialContent: initial,

@@ -17,7 +17,7 @@ const MERGE: EditRequest = { defaultOperation: 'merge', errorOption: 'rollback-o
 const BGP = 'urn:ncbgp:yang:ncbgp-bgp';
 const NACM = 'urn:ietf:params:xml:ns:yang:ietf-netconf-acm';
 
-const config = (xml: string): XmlElement[] => parseXml(`<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">${xml}</config>`, { maxDepth: 64 }).children;
+const config = (xml: string): XmlElement[] => parseXml(`<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">${xml}</config>`).children;
 const bgp = (inner: string): XmlElement[] => config(`<bgp xmlns="${BGP}"><local-as>65000</local-as><router-id>192.0.2.1</router-id>${inner}</bgp>`);
 /** The change in effect and on disk. */
 const saved = async (change: Promise<Applied>): Promise<void> => (await change).saved;

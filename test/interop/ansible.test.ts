@@ -73,7 +73,7 @@ function task(run: PlaybookRun, name: string): TaskResult {
 
 function data(r: TaskResult): XmlElement {
   assert.ok(r.stdout, 'no stdout in the task result');
-  const el = parseXml(r.stdout, { maxDepth: 64 });
+  const el = parseXml(r.stdout);
   assert.equal(el.name, 'data', r.stdout);
   return el;
 }

@@ -64,7 +64,7 @@ function replies(stdout: string): Reply[] {
   return heads.map((h, i) => {
     const body = stdout.slice((h.index ?? 0) + h[0].length, heads[i + 1]?.index ?? stdout.length);
     const xml = /<rpc-reply[\s>][\s\S]*?<\/rpc-reply>/.exec(body);
-    return { kind: h[1], doc: xml ? parseXml(xml[0], { maxDepth: 64 }) : undefined };
+    return { kind: h[1], doc: xml ? parseXml(xml[0]) : undefined };
   });
 }
 
