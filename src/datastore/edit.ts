@@ -39,6 +39,13 @@
 // - Inside delete and remove only list keys are read; the rest of the subtree
 //   is not examined. An unqualified "operation" attribute is taken as the
 //   NETCONF one. Content never holds an empty non-presence container.
+// - Access control (RFC 8341 section 3.4.5): the caller's guard checks the
+//   changes the edit makes once it is done; an answer that would tell whether
+//   a node exists (data-exists, data-missing, a remove that finds nothing, an
+//   insert point that names no entry) is given only after the guard has
+//   permitted the change asked for at that node (create for create and none,
+//   delete for delete and remove, update for a move), so a user who may not
+//   make it is told access-denied whatever exists.
 //
 // Cost: list entries and leaf-list values are found through a Map from their
 // identity (keys or value) to the element, kept per child array in a WeakMap,
@@ -55,6 +62,8 @@ import { Frame, keyPredicate, leafListPredicate, pathOf } from '../yang/instance
 import { dataChild } from '../yang/schema';
 import type { AnySchema, CaseSchema, ChoiceSchema, ContainerSchema, DataNodeSchema, LeafListSchema, LeafSchema, ListSchema, SchemaRegistry, YangType } from '../yang/schema';
 import { checkValue, PrefixResolver } from '../yang/validate';
+import type { DiffEntry } from './diff';
+import type { WriteGuard } from './store';
 
 export type EditOperation = 'merge' | 'replace' | 'create' | 'delete' | 'remove' | 'none';
 
@@ -82,13 +91,13 @@ const YANG_NS = 'urn:ietf:params:xml:ns:yang:1';
 const OPERATIONS: readonly string[] = ['merge', 'replace', 'create', 'delete', 'remove', 'none'] satisfies EditOperation[];
 const INSERTS: readonly string[] = ['first', 'last', 'before', 'after'];
 
-/** Applies the children of <config> to `content` (RFC 6241 section 7.2). */
-export function applyEdit(schema: SchemaRegistry, content: readonly XmlElement[], config: readonly XmlElement[], opts: EditOptions): EditResult {
-  const ctx: Ctx = { registry: schema, continueOnError: opts.errorOption === 'continue-on-error', errors: [], changes: [], moves: [] };
+/** Applies the children of <config> to `content` (RFC 6241 section 7.2); `guard` as in the header. */
+export function applyEdit(schema: SchemaRegistry, content: readonly XmlElement[], config: readonly XmlElement[], opts: EditOptions, guard?: WriteGuard): EditResult {
+  const ctx: Ctx = { registry: schema, continueOnError: opts.errorOption === 'continue-on-error', errors: [], changes: [], moves: [], guard };
   const table = topTable(schema);
   const top = new Siblings(content, table, schema);
   try {
-    editChildren(ctx, top, table, config, '', opts.defaultOperation, undefined);
+    editChildren(ctx, top, table, config, '', opts.defaultOperation, undefined, undefined);
   } catch (e) {
     if (!(e instanceof NetconfRpcError)) throw e;
     return { content: [...content], changes: [], errors: [e] };
@@ -104,6 +113,13 @@ interface Ctx {
   readonly errors: NetconfRpcError[];
   readonly changes: Change[];
   readonly moves: IndexMove[];
+  readonly guard?: WriteGuard;
+}
+
+/** The content nodes above an edit element, innermost first (a new one as its name and keys): a DiffEntry's ancestors. */
+interface Above {
+  readonly up: Above | undefined;
+  readonly el: XmlElement;
 }
 
 // ---------------------------------------------------------------------------
@@ -453,13 +469,13 @@ function attributesOf(e: XmlElement, here: Frame): Attributes {
 // The edit
 
 /** Applies edit elements to one child array; returns the identities they name, `claimed` (list keys) included. */
-function editChildren(ctx: Ctx, sibs: Siblings, table: Table, edits: readonly XmlElement[], parentNs: string, inherited: EditOperation, frame: Frame | undefined, claimed: Iterable<string> = []): Set<string> {
+function editChildren(ctx: Ctx, sibs: Siblings, table: Table, edits: readonly XmlElement[], parentNs: string, inherited: EditOperation, frame: Frame | undefined, above: Above | undefined, claimed: Iterable<string> = []): Set<string> {
   const named = new Set<string>(claimed);
   const chosen = new Map<ChoiceSchema, CaseSchema>();
   for (const e of edits) {
     const marks = [ctx.changes.length, ctx.moves.length] as const;
     try {
-      editOne(ctx, sibs, table, e, parentNs, inherited, frame, named, chosen);
+      editOne(ctx, sibs, table, e, parentNs, inherited, frame, above, named, chosen);
     } catch (err) {
       if (!ctx.continueOnError || !(err instanceof NetconfRpcError)) throw err;
       ctx.changes.length = marks[0];
@@ -470,7 +486,7 @@ function editChildren(ctx: Ctx, sibs: Siblings, table: Table, edits: readonly Xm
   return named;
 }
 
-function editOne(ctx: Ctx, sibs: Siblings, table: Table, e: XmlElement, parentNs: string, inherited: EditOperation, frame: Frame | undefined, named: Set<string>, chosen: Map<ChoiceSchema, CaseSchema>): void {
+function editOne(ctx: Ctx, sibs: Siblings, table: Table, e: XmlElement, parentNs: string, inherited: EditOperation, frame: Frame | undefined, above: Above | undefined, named: Set<string>, chosen: Map<ChoiceSchema, CaseSchema>): void {
   const ns = e.ns || parentNs; // no namespace: the parent's
   const slot = table.slots.get(`${ns} ${e.name}`);
   if (!slot) {
@@ -491,7 +507,7 @@ function editOne(ctx: Ctx, sibs: Siblings, table: Table, e: XmlElement, parentNs
     if (prev && prev !== kase) fail(ErrorType.application, ErrorTag.badElement, here, `"${node.name}" is of case "${kase.name}" but case "${prev.name}" of choice "${choice.name}" is in the edit too`, { badElement: e.name });
     chosen.set(choice, kase);
   }
-  const edit: NodeEdit = { ctx, sibs, slot, e, op, attrs, here, named };
+  const edit: NodeEdit = { ctx, sibs, slot, e, op, attrs, here, above, named };
   switch (node.kind) {
     case 'leaf':
       return editLeaf(edit, node);
@@ -514,6 +530,7 @@ interface NodeEdit {
   readonly op: EditOperation;
   readonly attrs: Attributes;
   readonly here: Frame;
+  readonly above: Above | undefined;
   readonly named: Set<string>;
 }
 
@@ -525,28 +542,52 @@ function claim(x: NodeEdit, id: string, at: Frame): void {
 
 /**
  * delete, remove, and the existence checks of create and none. Returns true
- * when the operation is done with.
+ * when the operation is done with. `self` is the node the edit names (list
+ * entries with their keys, leaf-list entries with their value); undefined
+ * for the other kinds, which their name names.
  */
-function removalOrCheck(x: NodeEdit, old: XmlElement | undefined, id: string, at: Frame, alwaysExists = false): boolean {
+function removalOrCheck(x: NodeEdit, old: XmlElement | undefined, id: string, at: Frame, self: XmlElement | undefined, alwaysExists = false): boolean {
   switch (x.op) {
     case 'delete':
     case 'remove':
       if (old) {
         x.sibs.remove(old, id);
         record(x.ctx, 'delete', at);
-      } else if (x.op === 'delete') {
-        fail(ErrorType.application, ErrorTag.dataMissing, at, `"${x.e.name}" does not exist: nothing to delete`);
+      } else {
+        mayWrite(x, 'delete', at, self);
+        if (x.op === 'delete') fail(ErrorType.application, ErrorTag.dataMissing, at, `"${x.e.name}" does not exist: nothing to delete`);
       }
       return true;
     case 'create':
-      if (old) fail(ErrorType.application, ErrorTag.dataExists, at, `"${x.e.name}" already exists`);
+      if (old) {
+        mayWrite(x, 'create', at, self);
+        fail(ErrorType.application, ErrorTag.dataExists, at, `"${x.e.name}" already exists`);
+      }
       return false;
     case 'none':
-      if (!old && !alwaysExists) fail(ErrorType.application, ErrorTag.dataMissing, at, `"${x.e.name}" does not exist (operation none)`);
+      if (!old && !alwaysExists) {
+        mayWrite(x, 'create', at, self); // what merge would have done
+        fail(ErrorType.application, ErrorTag.dataMissing, at, `"${x.e.name}" does not exist (operation none)`);
+      }
       return false;
     default:
       return false;
   }
+}
+
+/**
+ * RFC 8341 section 3.4.5, before an answer that tells whether the node at
+ * `at` exists: the guard's access-denied for the change asked for there.
+ */
+function mayWrite(x: NodeEdit, op: DiffEntry['op'], at: Frame, self: XmlElement | undefined): void {
+  const { guard } = x.ctx;
+  if (!guard) return;
+  const node = x.slot.node;
+  const el = self ?? { ns: node.namespace, name: node.name, attrs: [], children: [], text: '' };
+  const ancestors: XmlElement[] = [];
+  for (let a = x.above; a; a = a.up) ancestors.unshift(a.el);
+  const denied = guard([{ ...pathOf(at), op, schema: node, ancestors, ...(op === 'delete' ? { before: el } : { after: el }) }]);
+  if (denied) throw denied;
 }
 
 /** Creating a node of one case deletes the nodes of the choice's other cases (RFC 7950 section 7.9). */
@@ -575,7 +616,7 @@ function editLeaf(x: NodeEdit, node: LeafSchema): void {
   const id = `${node.namespace} ${node.name}`;
   claim(x, id, x.here);
   const old = x.sibs.get(id);
-  if (removalOrCheck(x, old, id, x.here) || x.op === 'none') return;
+  if (removalOrCheck(x, old, id, x.here, undefined) || x.op === 'none') return;
   const next = storedLeaf(x, node);
   if (old) {
     if (contentText(x.ctx.registry, node.type, old, node.namespace) === next.text) return;
@@ -594,12 +635,12 @@ function editLeafList(x: NodeEdit, node: LeafListSchema): void {
   const at: Frame = { ...x.here, predicate: leafListPredicate(next.text) };
   claim(x, id, at);
   const old = x.sibs.get(id);
-  const position = insertPoint(x, node, at, (value) => {
+  const position = insertPoint(x, node, at, old, next, (value) => {
     const resolve = resolverAt(x.e, node.namespace);
     if (checkValue(node.type, value, resolve)) return undefined;
     return leafListId(`${node.namespace} ${node.name}`, canonicalValue(x.ctx.registry, node.type, value, resolve).text);
   });
-  if (removalOrCheck(x, old, id, at) || x.op === 'none') return;
+  if (removalOrCheck(x, old, id, at, next) || x.op === 'none') return;
   if (old) {
     if (position && x.sibs.move(old, x.slot.order, position)) record(x.ctx, 'modify', at);
   } else {
@@ -613,7 +654,7 @@ function editContainer(x: NodeEdit, node: ContainerSchema): void {
   const id = `${node.namespace} ${node.name}`;
   claim(x, id, x.here);
   const old = x.sibs.get(id);
-  if (removalOrCheck(x, old, id, x.here, !node.presence)) return;
+  if (removalOrCheck(x, old, id, x.here, undefined, !node.presence)) return;
   const children = editInside(x, node, old, old?.children ?? [], x.e.children, []);
   settle(x, node, old, id, children, !node.presence);
 }
@@ -645,8 +686,9 @@ function editListEntry(x: NodeEdit, list: ListSchema): void {
   const at: Frame = { ...here, predicate: keyPredicate(list, values) };
   claim(x, id, at);
   const old = x.sibs.get(id);
-  const position = insertPoint(x, list, at, (key) => keyAttributeId(x, list, key));
-  if (removalOrCheck(x, old, id, at)) return;
+  const self = withChildren(list, stored);
+  const position = insertPoint(x, list, at, old, self, (key) => keyAttributeId(x, list, key));
+  if (removalOrCheck(x, old, id, at, self)) return;
   const rest = e.children.filter((c) => !keyEls.includes(c));
   // a key given again is a leaf given twice, never a way to change the key
   const children = editInside({ ...x, here: at }, list, old, old?.children ?? stored, rest, keys.map((k) => `${k.namespace} ${k.name}`));
@@ -665,7 +707,7 @@ function editAny(x: NodeEdit, node: AnySchema): void {
   const id = `${node.namespace} ${node.name}`;
   claim(x, id, x.here);
   const old = x.sibs.get(id);
-  if (removalOrCheck(x, old, id, x.here) || x.op === 'none') return;
+  if (removalOrCheck(x, old, id, x.here, undefined) || x.op === 'none') return;
   const next = copyAny(x.e, node.namespace, true);
   if (old) {
     if (serialize(old) === serialize(next)) return;
@@ -697,7 +739,8 @@ function editInside(x: NodeEdit, node: ContainerSchema | ListSchema, old: XmlEle
   const table = childTable(node);
   const inner = new Siblings(base, table, ctx.registry);
   const mark = ctx.changes.length;
-  const named = editChildren(ctx, inner, table, edits, x.e.ns || x.here.ns, x.op, x.here, keys);
+  // a new node stands above its children as its name and keys (`base` holds them)
+  const named = editChildren(ctx, inner, table, edits, x.e.ns || x.here.ns, x.op, x.here, { up: x.above, el: old ?? withChildren(node, base) }, keys);
   if (!old) {
     ctx.changes.length = mark;
   } else if (x.op === 'replace') {
@@ -735,7 +778,7 @@ function withChildren(node: ContainerSchema | ListSchema, children: readonly Xml
 // Ordered-by user: insert, key, value (RFC 7950 sections 7.7.9, 7.8.6)
 
 /** Where the attributes put the entry; undefined when they say nothing. */
-function insertPoint(x: NodeEdit, node: ListSchema | LeafListSchema, at: Frame, refId: (attr: string) => string | undefined): Position | undefined {
+function insertPoint(x: NodeEdit, node: ListSchema | LeafListSchema, at: Frame, old: XmlElement | undefined, self: XmlElement, refId: (attr: string) => string | undefined): Position | undefined {
   const { attrs, e } = x;
   const refName = node.kind === 'list' ? 'key' : 'value';
   const ref = node.kind === 'list' ? attrs.key : attrs.value;
@@ -750,7 +793,10 @@ function insertPoint(x: NodeEdit, node: ListSchema | LeafListSchema, at: Frame, 
   const id = refId(ref);
   if (id === undefined) fail(ErrorType.protocol, ErrorTag.badAttribute, at, `"${ref}" is not a ${refName} of "${node.name}"`, { badAttribute: refName, badElement: e.name });
   const entry = x.sibs.get(id);
-  if (!entry) fail(ErrorType.protocol, ErrorTag.badAttribute, at, `${refName} "${ref}" names no existing entry`, { appTag: 'missing-instance', badAttribute: refName, badElement: e.name });
+  if (!entry) {
+    mayWrite(x, old ? 'replace' : 'create', at, self);
+    fail(ErrorType.protocol, ErrorTag.badAttribute, at, `${refName} "${ref}" names no existing entry`, { appTag: 'missing-instance', badAttribute: refName, badElement: e.name });
+  }
   return { where, ref: entry };
 }
 

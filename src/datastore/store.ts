@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import { Logger } from '../log';
 import { NS } from '../netconf/namespaces';
 import { ErrorTag, ErrorType, NetconfRpcError, NetconfRpcErrors } from '../netconf/rpc-error';
-import { elem, parseXml, serialize, XmlAttribute, XmlElement } from '../netconf/xml';
+import { elem, parseXml, serialize, SERVER_XML_LIMITS, XmlAttribute, XmlElement } from '../netconf/xml';
 import { keyPredicate } from '../yang/instance-path';
 import { dataChild } from '../yang/schema';
 import type { DataNodeSchema, ListSchema, SchemaRegistry } from '../yang/schema';
@@ -54,7 +54,6 @@ export interface CommittedChange {
 /** Takes a change to its subtree; throwing (a NetconfRpcError says why) refuses it. */
 export type ChangeSubscriber = (change: CommittedChange) => void | Promise<void>;
 
-/** Access control of writes (RFC 8341 section 3.4.5): the error when a change is not allowed. */
 /**
  * A change in effect. `saved` resolves once it is on disk and rejects with
  * operation-failed when it could not be saved; the datastores take the next
@@ -66,6 +65,7 @@ export interface Applied {
 
 const NOTHING_TO_SAVE: Applied = { saved: Promise.resolve() };
 
+/** Access control of writes (RFC 8341 section 3.4.5): the error when a change is not allowed. */
 export type WriteGuard = (changes: readonly DiffEntry[]) => NetconfRpcError | undefined;
 
 export interface EditRequest extends EditOptions {
@@ -243,7 +243,8 @@ export class Datastores {
     return this.exclusive(async () => {
       this.writable(target, actor);
       const before = this.get(target);
-      const result = applyEdit(this.schema, before, config, req);
+      // the guard sees the changes asked for before any answer about what exists (RFC 8341 section 3.4.5), then the changes made
+      const result = applyEdit(this.schema, before, config, req, guard);
       if (result.errors.length && req.errorOption !== 'continue-on-error') throw result.errors[0];
       const changes = diffConfig(this.schema, before, result.content);
       const denied = changes.length ? guard(changes) : undefined;
@@ -518,7 +519,7 @@ function journalRecord(schema: SchemaRegistry, changes: readonly DiffEntry[], co
 function replay(schema: SchemaRegistry, content: readonly XmlElement[], payload: string, what: string): readonly XmlElement[] {
   let root: XmlElement;
   try {
-    root = parseXml(payload, { maxDepth: 256 });
+    root = parseXml(payload, SERVER_XML_LIMITS);
   } catch (e) {
     throw new Error(`${what}: ${(e as Error).message}`, { cause: e });
   }

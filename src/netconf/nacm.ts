@@ -12,7 +12,16 @@
 //   node of a deleted subtree "delete"; a changed leaf or a moved entry needs
 //   "update". Denied, error-path names the node the client created, or the
 //   topmost node of a deletion (never a node below it that the client may not
-//   be able to read, 3.4.3).
+//   be able to read, 3.4.3). When the user may not read that node or one
+//   above it, error-path names the topmost such node and the message no kind
+//   of change: which node was refused, and whether as a create or an update,
+//   would tell what exists there (3.4.5).
+// - Notifications (3.4.6): past the event type, an RFC 6470
+//   netconf-config-change keeps only the edits whose target the subscriber
+//   may read as <get> would show it (the node, its ancestors, a list entry's
+//   keys); one left with no edit is not sent. The other notifications this
+//   server sends name no data node of another module (the soft reset ones
+//   tell of ncbgp-refresh's own operations, whose rules cover them).
 // - A rule's path is a node-instance-identifier whose prefixes mean what the
 //   XML namespace declarations around the <path> leaf say; a prefix declared
 //   nowhere is taken as a module name, then as a YANG module prefix. A path
@@ -135,6 +144,8 @@ export class AccessControl {
   private readonly policies = new WeakMap<XmlElement, Policy>();
   private readonly factoryPolicy: Policy;
   private readonly below = new WeakMap<DataNodeSchema, Below>();
+  /** a config-change target's nodes, parsed once for every subscriber (null: it names no node) */
+  private readonly targets = new WeakMap<XmlElement, readonly XmlElement[] | null>();
   private modulePrefixes?: ReadonlyMap<string, string>;
 
   constructor(
@@ -191,6 +202,11 @@ export class AccessControl {
       else denied = this.firstDenied(policy, rules[change.op], at, change.op);
       if (denied) {
         this.counters.deniedDataWrites++;
+        const unreadable = this.topmostUnreadable(policy, this.userRules(policy, user).data.read, denied);
+        if (unreadable) {
+          const hidden = pathOf(this.frame(unreadable));
+          return new NetconfRpcError({ type: ErrorType.application, tag: ErrorTag.accessDenied, path: hidden.path, pathNamespaces: hidden.pathNamespaces, message: `access denied: ${hidden.path}` });
+        }
         // a deletion is named by its topmost node only (section 3.4.3: nothing the user may not read)
         const where = denied === at || change.op === 'delete' ? { path: change.path, pathNamespaces: change.pathNamespaces } : pathOf(this.frame(denied));
         const verb = change.op === 'replace' ? 'update' : change.op;
@@ -215,6 +231,22 @@ export class AccessControl {
     else permit = policy.readPermit; // step 11
     if (!permit) this.counters.deniedNotifications++;
     return permit;
+  }
+
+  /**
+   * Section 3.4.6: the notification (the <notification>'s content element) as
+   * the user may receive it, undefined when not at all: a netconf-config-change
+   * without the edits whose target the user may not read (RFC 6470 section
+   * 2.3), none at all when that leaves no edit.
+   */
+  filterNotification(user: NacmUser, content: XmlElement): XmlElement | undefined {
+    if (!this.notificationAllowed(user, content)) return undefined;
+    const policy = this.policy();
+    if (!policy.enabled || user.recovery || content.ns !== NS.notifications || content.name !== 'netconf-config-change') return content;
+    const rules = this.userRules(policy, user).data.read;
+    const kept = content.children.filter((c) => !isEdit(c) || this.targetReadable(policy, rules, c));
+    if (kept.length === content.children.length) return content;
+    return kept.some(isEdit) ? { ...content, children: kept } : undefined;
   }
 
   /** denied-operations, denied-data-writes, denied-notifications: children of /nacm:nacm (zero-based-counter32). */
@@ -433,6 +465,48 @@ export class AccessControl {
     return b;
   }
 
+  /** The topmost of a node and its ancestors that the user may not read. */
+  private topmostUnreadable(policy: Policy, rules: readonly Rule[], at: Step): Step | undefined {
+    let found: Step | undefined;
+    for (let s: Step | undefined = at; s; s = s.up) if (!this.decide(policy, rules, s, 'read').permit) found = s;
+    return found;
+  }
+
+  /** Whether the user may read the node a config-change edit's target names (what readable() would keep of it). */
+  private targetReadable(policy: Policy, rules: readonly Rule[], edit: XmlElement): boolean {
+    const target = edit.children.find((c) => c.ns === NS.notifications && c.name === 'target');
+    const nodes = target ? this.targetNodes(target) : null;
+    if (!nodes) return false; // no target, or one naming no node this server knows: nothing it may be shown
+    let at: Step | undefined;
+    for (const el of nodes) {
+      const schema = at ? childSchema(at.schema, el) : this.schema.topLevel(el.ns, el.name);
+      at = this.step(at, el, schema);
+      if (!this.decide(policy, rules, at, 'read').permit) return false;
+      // a list entry whose key may not be read is no entry (readable())
+      if (schema?.kind === 'list') for (const key of el.children) if (!this.decide(policy, rules, this.step(at, key, childSchema(schema, key)), 'read').permit) return false;
+    }
+    return true;
+  }
+
+  /** The nodes from the top down to the one an instance-identifier names: names, key leaves, leaf-list value. */
+  private targetNodes(target: XmlElement): readonly XmlElement[] | null {
+    let nodes = this.targets.get(target);
+    if (nodes === undefined) {
+      const steps = this.parsePath(target);
+      nodes = steps?.length
+        ? steps.map((s) => ({
+            ns: s.ns,
+            name: s.name,
+            attrs: [],
+            children: s.predicates.filter((p) => p.name !== '.').map((p) => elem(p.ns, p.name, p.value)),
+            text: s.predicates.find((p) => p.name === '.')?.value ?? '',
+          }))
+        : null;
+      this.targets.set(target, nodes);
+    }
+    return nodes;
+  }
+
   /** The node as the user may read it, undefined when it may not be read at all. */
   private readable(policy: Policy, rules: readonly Rule[], at: Step): XmlElement | undefined {
     const decision = this.decide(policy, rules, at, 'read');
@@ -471,6 +545,7 @@ export class AccessControl {
   }
 }
 
+const isEdit = (el: XmlElement): boolean => el.ns === NS.notifications && el.name === 'edit';
 const moduleMatches = (r: Rule, moduleName: string): boolean => r.moduleName === '*' || r.moduleName === moduleName;
 const nameMatches = (pattern: string, name: string): boolean => pattern === '*' || pattern === name;
 

@@ -18,8 +18,8 @@ export interface SubscriptionRequest {
   readonly stopTime?: Date;
   /** writes a serialized <notification> to the session */
   readonly deliver: (xml: string) => void;
-  /** access control (RFC 8341 section 3.4.6): whether this subscriber may receive an event */
-  readonly allowed?: (content: XmlElement) => boolean;
+  /** access control (RFC 8341 section 3.4.6): an event as this subscriber may receive it, undefined when not at all */
+  readonly access?: (content: XmlElement) => XmlElement | undefined;
 }
 
 interface Subscription extends SubscriptionRequest {
@@ -68,7 +68,8 @@ export class NotificationStream {
     }
     for (const sub of this.subscriptions.values()) {
       if (sub.stopTime && eventTime > sub.stopTime) continue;
-      if (this.selects(sub, event)) sub.deliver(event.xml);
+      const xml = this.notificationFor(sub, event);
+      if (xml !== undefined) sub.deliver(xml);
     }
   }
 
@@ -84,7 +85,8 @@ export class NotificationStream {
       for (let i = this.replayStart; i < this.replay.length; i++) {
         const ev = this.replay[i];
         if (ev.eventTime < start || (req.stopTime && ev.eventTime > req.stopTime)) continue;
-        if (this.selects(sub, ev)) req.deliver(ev.xml);
+        const xml = this.notificationFor(sub, ev);
+        if (xml !== undefined) req.deliver(xml);
       }
       req.deliver(notificationXml(elem(NS.netmod, 'replayComplete'), new Date()));
     }
@@ -114,7 +116,15 @@ export class NotificationStream {
     this.subscriptions.delete(sessionId);
   }
 
-  private selects(sub: SubscriptionRequest, ev: StoredEvent): boolean {
-    return (!sub.filter || notificationMatches(sub.filter, ev.content)) && (!sub.allowed || sub.allowed(ev.content));
+  /**
+   * The <notification> a subscriber gets of an event, if any: access control
+   * first, then the subscriber's filter over what it may see (a filter must
+   * not select by what access control removed). Serialized once for all
+   * unless access control removed something.
+   */
+  private notificationFor(sub: SubscriptionRequest, ev: StoredEvent): string | undefined {
+    const content = sub.access ? sub.access(ev.content) : ev.content;
+    if (!content || (sub.filter && !notificationMatches(sub.filter, content))) return undefined;
+    return content === ev.content ? ev.xml : notificationXml(content, ev.eventTime);
   }
 }

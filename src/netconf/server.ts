@@ -36,15 +36,15 @@ export interface SessionAccess {
   filterRead(session: NetconfSession, nodes: readonly XmlElement[]): XmlElement[];
   /** 3.4.5: the error for the first change the session may not make */
   writeGuard(session: NetconfSession): WriteGuard;
-  /** 3.4.6: may the session receive this notification (its content element)? */
-  notificationAllowed(session: NetconfSession, content: XmlElement): boolean;
+  /** 3.4.6: the notification (its content element) as the session may receive it, with what it may not read removed; undefined: not at all */
+  filterNotification(session: NetconfSession, content: XmlElement): XmlElement | undefined;
 }
 
 const PERMIT_ALL: SessionAccess = {
   operationAllowed: () => true,
   filterRead: (_s, nodes) => [...nodes],
   writeGuard: () => () => undefined,
-  notificationAllowed: () => true,
+  filterNotification: (_s, content) => content,
 };
 
 /** Builds one top-level node of operational state on demand. */

@@ -4,8 +4,13 @@
 // enable-external-groups).
 //   level 0 visit:          reads, but not the BGP configuration or state
 //   level 1 monitoring:     reads everything but the NACM rules
-//   level 2 configuration:  also configures bgp and runs refresh-bgp-mvpn
+//   level 2 configuration:  also configures bgp (the write-side protocol
+//                           operations) and runs refresh-bgp-mvpn
 //   level 3 management:     everything, NACM rules, kill-session and delete-config included
+// Levels 0 and 1 keep get, get-config, get-schema, create-subscription and
+// close-session; every operation that writes a datastore, holds a lock or
+// decides the fate of others' changes is denied to them by its own rule
+// (section 3.4.4), as exec-default is permit.
 import { NS } from '../netconf/namespaces';
 import { elem, XmlElement } from '../netconf/xml';
 
@@ -19,6 +24,7 @@ export function levelGroups(level: number): string[] {
 
 const BGP_MODULE = 'ncbgp-bgp';
 const REFRESH_MODULE = 'ncbgp-refresh';
+const NETCONF_MODULE = 'ietf-netconf';
 
 interface FactoryRule {
   name: string;
@@ -29,11 +35,27 @@ interface FactoryRule {
   comment: string;
 }
 
+/** RFC 6241 operations that change a datastore, lock one, or end or keep the changes of others: level 2 (configuration) and above. */
+const WRITE_SIDE_OPERATIONS: readonly (readonly [string, string])[] = [
+  ['edit-config', 'Writing configuration is for level 2 (configuration) and above.'],
+  ['copy-config', 'Writing configuration is for level 2 (configuration) and above.'],
+  ['delete-config', 'Deleting startup is for level 3 (management) alone (RFC 8341 section 3.2.7); said here too.'],
+  ['lock', 'A lock holds off the writers: level 2 (configuration) and above.'],
+  ['unlock', 'A lock holds off the writers: level 2 (configuration) and above.'],
+  ['commit', 'Committing the shared candidate makes it running: level 2 (configuration) and above.'],
+  ['discard-changes', "Discarding the shared candidate throws away others' changes: level 2 (configuration) and above."],
+  ['cancel-commit', 'Ending a confirmed commit is for level 2 (configuration) and above.'],
+  ['validate', 'Validation is a step of the configuration workflow, and its errors can name configuration the user may not read: level 2 (configuration) and above.'],
+];
+
 const RULE_LISTS: readonly { name: string; groups: readonly string[]; rules: readonly FactoryRule[] }[] = [
   {
     name: 'read-only',
     groups: ['visit', 'monitoring'],
-    rules: [{ name: 'deny-refresh', moduleName: REFRESH_MODULE, rpcName: '*', accessOperations: 'exec', action: 'deny', comment: 'Soft resets are for level 2 (configuration) and above.' }],
+    rules: [
+      { name: 'deny-refresh', moduleName: REFRESH_MODULE, rpcName: '*', accessOperations: 'exec', action: 'deny', comment: 'Soft resets are for level 2 (configuration) and above.' },
+      ...WRITE_SIDE_OPERATIONS.map(([rpcName, comment]): FactoryRule => ({ name: `deny-${rpcName}`, moduleName: NETCONF_MODULE, rpcName, accessOperations: 'exec', action: 'deny', comment })),
+    ],
   },
   {
     name: 'visit',

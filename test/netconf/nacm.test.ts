@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { diffConfig } from '../../src/datastore/diff';
+import { DiffEntry, diffConfig } from '../../src/datastore/diff';
 import { applyEdit } from '../../src/datastore/edit';
 import { AccessControl, NacmUser } from '../../src/netconf/nacm';
 import { NetconfRpcError } from '../../src/netconf/rpc-error';
@@ -326,9 +326,12 @@ describe('RFC 8341 NACM (src/netconf/nacm.ts)', () => {
         assert.equal(ac.operationAllowed(u, REFRESH, REFRESH_RPC), e.refresh, REFRESH_RPC);
         assert.equal(ac.operationAllowed(u, NC, 'kill-session'), e.kill, 'kill-session');
         assert.equal(ac.operationAllowed(u, NC, 'delete-config'), e.kill, 'delete-config');
-        for (const op of ['get', 'get-config', 'edit-config', 'commit', 'lock', 'close-session']) assert.equal(ac.operationAllowed(u, NC, op), true, op);
-        assert.equal(denied(write(ac, u, DATA + content, newPeer)), e.bgpWrite ? NO : "/bgp:bgp/bgp:peer[bgp:address='10.0.0.9']");
-        assert.equal(denied(write(ac, u, DATA + content, nacmEdit)), e.nacmWrite ? NO : '/nacm:nacm/nacm:read-default');
+        for (const op of ['get', 'get-config', 'close-session']) assert.equal(ac.operationAllowed(u, NC, op), true, op);
+        // the write-side operations are denied to levels 0 and 1 by rule (test/security/nacm.test.ts: every operation)
+        for (const op of ['edit-config', 'commit', 'lock']) assert.equal(ac.operationAllowed(u, NC, op), e.level >= 2, op);
+        // a refusal names no node below one the user may not read (level 0: bgp; levels 0-2: /nacm:nacm)
+        assert.equal(denied(write(ac, u, DATA + content, newPeer)), e.bgpWrite ? NO : e.level === 0 ? '/bgp:bgp' : "/bgp:bgp/bgp:peer[bgp:address='10.0.0.9']");
+        assert.equal(denied(write(ac, u, DATA + content, nacmEdit)), e.nacmWrite ? NO : '/nacm:nacm');
         assert.equal(ac.notificationAllowed(u, one(`<peer-refresh-complete xmlns="${REFRESH}"/>`)), e.peerNotif);
         assert.equal(ac.notificationAllowed(u, one(`<netconf-config-change xmlns="${NOTIFS}"/>`)), true);
       });
@@ -446,6 +449,91 @@ describe('RFC 8341 NACM (src/netconf/nacm.ts)', () => {
       assert.equal(ac.operationAllowed(user('u'), NC, 'get'), true);
       current = stored(`<nacm xmlns="${ACM}"><exec-default>deny</exec-default></nacm>`);
       assert.equal(ac.operationAllowed(user('u'), NC, 'get'), false);
+    });
+  });
+
+  describe('access before existence: applyEdit with a guard (section 3.4.5)', () => {
+    const ITEMS = `<top xmlns="${NT}"><item><id>a</id><note>na</note></item></top>`;
+    const item = (op: string, id: string): string => `<top xmlns="${NT}" xmlns:nc="${NC}"><item nc:operation="${op}"><id>${id}</id></item></top>`;
+    const at = (id: string): string => `/nt:top/nt:item[nt:id='${id}']`;
+    // group g writes nacm-test; anyone else reads it (read-default permit) and writes nothing
+    const RULES = `<nacm xmlns="${ACM}"><rule-list><name>l</name><group>g</group><rule><name>w</name><module-name>nacm-test</module-name><access-operations>create update delete</access-operations><action>permit</action></rule></rule-list></nacm>`;
+    const writer = user('w', ['g']);
+    const reader = user('r', ['other']);
+
+    /** An edit as the datastore runs it: applyEdit with the guard, then the guard over the changes made. */
+    function answer(ac: AccessControl, u: NacmUser, content: readonly XmlElement[], edit: string): string {
+      const guard = (changes: readonly DiffEntry[]): NetconfRpcError | undefined => ac.checkWrite(u, changes);
+      const r = applyEdit(reg, content, nodes(edit), { defaultOperation: 'merge', errorOption: 'stop-on-error' }, guard);
+      const changes = r.errors.length ? [] : diffConfig(reg, content, r.content);
+      const e = r.errors[0] ?? (changes.length ? guard(changes) : undefined);
+      return e ? `${e.tag} ${e.path ?? ''}` : 'ok';
+    }
+
+    const table: [string, string, string, string][] = [
+      ['create of an existing entry', item('create', 'a'), `data-exists ${at('a')}`, `access-denied ${at('a')}`],
+      ['create of a missing entry', item('create', 'z'), 'ok', `access-denied ${at('z')}`],
+      ['delete of a missing entry', item('delete', 'z'), `data-missing ${at('z')}`, `access-denied ${at('z')}`],
+      ['delete of an existing entry', item('delete', 'a'), 'ok', `access-denied ${at('a')}`],
+      ['remove of a missing entry', item('remove', 'z'), 'ok', `access-denied ${at('z')}`],
+      ['none on a missing entry', item('none', 'z'), `data-missing ${at('z')}`, `access-denied ${at('z')}`],
+    ];
+    for (const [what, edit, byWriter, byReader] of table) {
+      it(`${what}: ${byWriter} for a writer, ${byReader.split(' ')[0]} for a reader`, () => {
+        const ac = acl(stored(RULES));
+        assert.equal(answer(ac, writer, nodes(ITEMS), edit), byWriter);
+        assert.equal(answer(ac, reader, nodes(ITEMS), edit), byReader);
+      });
+    }
+
+    it('an insert point that names no entry (ordered-by user) is told only to who may place the entry', () => {
+      const factory = stored(serialize(factoryNacm()));
+      const edit = `<nacm xmlns="${ACM}" xmlns:yang="urn:ietf:params:xml:ns:yang:1"><rule-list yang:insert="after" yang:key="[name='nope']"><name>new</name><group>g</group></rule-list></nacm>`;
+      const ac = acl(factory);
+      assert.equal(answer(ac, user('admin', levelGroups(3)), [factory], edit), "bad-attribute /nacm:nacm/nacm:rule-list[nacm:name='new']");
+      // level 2 may not read /nacm:nacm: the refusal names it, nothing below
+      assert.equal(answer(ac, user('conf', levelGroups(2)), [factory], edit), 'access-denied /nacm:nacm');
+    });
+  });
+
+  describe('netconf-config-change per subscriber (filterNotification, 3.4.6)', () => {
+    const change = (...targets: string[]): XmlElement =>
+      one(
+        `<netconf-config-change xmlns="${NOTIFS}"><changed-by><server/></changed-by><datastore>running</datastore>${targets
+          .map((t) => `<edit><target xmlns:nt="${NT}" xmlns:nacm="${ACM}">${t}</target><operation>merge</operation></edit>`)
+          .join('')}</netconf-config-change>`,
+      );
+    const targets = (n: XmlElement | undefined): string[] | undefined => n?.children.filter((c) => c.name === 'edit').map((e) => e.children[0].text);
+    const NOTE_A = "/nt:top/nt:item[nt:id='a']/nt:note";
+    const NOTE_B = "/nt:top/nt:item[nt:id='b']/nt:note";
+    const RULES = `<nacm xmlns="${ACM}"><rule-list><name>l</name><group>g</group><rule><name>r</name><path xmlns:t="${NT}">/t:top/t:item[t:id='b']</path><access-operations>read</access-operations><action>deny</action></rule></rule-list></nacm>`;
+    const g = user('u', ['g']);
+
+    it('keeps the edits the subscriber may read, the same object when that is all of them', () => {
+      const ac = acl(sent(RULES));
+      const all = change(NOTE_A, '/nt:top/nt:open');
+      assert.equal(ac.filterNotification(g, all), all);
+      assert.deepEqual(targets(ac.filterNotification(g, change(NOTE_A, NOTE_B))), [NOTE_A]);
+    });
+
+    it('removes edits below a node it may not read: an entry by key, a default-deny-all leaf, /nacm:nacm', () => {
+      const ac = acl(sent(RULES));
+      assert.deepEqual(targets(ac.filterNotification(g, change(NOTE_B, "/nt:top/nt:item[nt:id='b']", '/nt:top/nt:secret', "/nacm:nacm/nacm:rule-list[nacm:name='x']", '/nt:top/nt:open'))), ['/nt:top/nt:open']);
+    });
+
+    it('sends nothing when no edit is left, or none names a node this server knows', () => {
+      const ac = acl(sent(RULES));
+      assert.equal(ac.filterNotification(g, change(NOTE_B)), undefined);
+      assert.equal(ac.filterNotification(g, change('/zz:nothing')), undefined);
+      assert.equal(ac.counters.deniedNotifications, 0, 'the event type was not denied');
+    });
+
+    it('a recovery session and a denied event type: all of it, and nothing', () => {
+      const all = change(NOTE_B);
+      assert.equal(acl(sent(RULES)).filterNotification(user('root', [], true), all), all);
+      const ac = acl(stored(`<nacm xmlns="${ACM}"><rule-list><name>l</name><group>g</group><rule><name>n</name><module-name>ietf-netconf-notifications</module-name><notification-name>netconf-config-change</notification-name><access-operations>read</access-operations><action>deny</action></rule></rule-list></nacm>`));
+      assert.equal(ac.filterNotification(g, change(NOTE_A)), undefined);
+      assert.equal(ac.counters.deniedNotifications, 1);
     });
   });
 

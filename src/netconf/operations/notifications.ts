@@ -41,7 +41,7 @@ export function registerNotifications(server: NetconfServer): void {
     // the subscription starts once the reply is out, so replayed events follow it
     setImmediate(() => {
       if (!session.established) return;
-      stream.subscribe({ sessionId: session.id, filter, startTime, stopTime, deliver: (xml) => session.sendNotification(xml), allowed: (content) => server.access.notificationAllowed(session, content) });
+      stream.subscribe({ sessionId: session.id, filter, startTime, stopTime, deliver: (xml) => session.sendNotification(xml), access: (content) => server.access.filterNotification(session, content) });
     });
     return [];
   });
