@@ -2,12 +2,16 @@
 // node: what a commit hands to its subscribers, to access control (RFC 8341
 // section 3.4.5) and to the netconf-config-change notification (RFC 6470
 // section 2.3).
+import type { NetconfRpcError } from '../netconf/rpc-error';
 import { serialize, XmlElement } from '../netconf/xml';
 import { Frame, InstancePath, keyPredicate, leafListPredicate, pathOf } from '../yang/instance-path';
 import { dataChildren } from '../yang/schema';
 import type { ChoiceSchema, ContainerSchema, DataNodeSchema, ListSchema, SchemaRegistry } from '../yang/schema';
 
 export type DataNode = Exclude<DataNodeSchema, ChoiceSchema>;
+
+/** Access control of writes (RFC 8341 section 3.4.5): the error when a change is not allowed. */
+export type WriteGuard = (changes: readonly DiffEntry[]) => NetconfRpcError | undefined;
 
 export interface DiffEntry extends InstancePath {
   /**

@@ -62,8 +62,7 @@ import { Frame, keyPredicate, leafListPredicate, pathOf } from '../yang/instance
 import { dataChild } from '../yang/schema';
 import type { AnySchema, CaseSchema, ChoiceSchema, ContainerSchema, DataNodeSchema, LeafListSchema, LeafSchema, ListSchema, SchemaRegistry, YangType } from '../yang/schema';
 import { checkValue, PrefixResolver } from '../yang/validate';
-import type { DiffEntry } from './diff';
-import type { WriteGuard } from './store';
+import type { DiffEntry, WriteGuard } from './diff';
 
 export type EditOperation = 'merge' | 'replace' | 'create' | 'delete' | 'remove' | 'none';
 

@@ -26,7 +26,7 @@ import { elem, parseXml, serialize, SERVER_XML_LIMITS, XmlAttribute, XmlElement 
 import { keyPredicate } from '../yang/instance-path';
 import { dataChild } from '../yang/schema';
 import type { DataNodeSchema, ListSchema, SchemaRegistry } from '../yang/schema';
-import { DiffEntry, diffConfig } from './diff';
+import { DiffEntry, diffConfig, WriteGuard } from './diff';
 import { applyEdit, EditOptions } from './edit';
 import { Journal } from './journal';
 import { loadDatastore, saveDatastore } from './persist';
@@ -65,8 +65,6 @@ export interface Applied {
 
 const NOTHING_TO_SAVE: Applied = { saved: Promise.resolve() };
 
-/** Access control of writes (RFC 8341 section 3.4.5): the error when a change is not allowed. */
-export type WriteGuard = (changes: readonly DiffEntry[]) => NetconfRpcError | undefined;
 
 export interface EditRequest extends EditOptions {
   readonly testOption: 'test-then-set' | 'set' | 'test-only';

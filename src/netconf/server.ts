@@ -1,6 +1,7 @@
 // The NETCONF server: sessions, the operations table, state data and the
 // NETCONF event stream. Transport-free: an adapter opens sessions on it.
-import { Datastores, WriteGuard } from '../datastore/store';
+import type { WriteGuard } from '../datastore/diff';
+import { Datastores } from '../datastore/store';
 import { Logger } from '../log';
 import { SchemaRegistry } from '../yang/schema';
 import { CAPABILITY, NS } from './namespaces';
