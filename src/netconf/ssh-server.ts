@@ -1,34 +1,81 @@
 // RFC 6242: NETCONF over SSH. The adapter between ssh2 and the transport-free
-// session core: authentication, the `netconf` subsystem, backpressure.
+// session core: limits on connections before login, authentication with its
+// limits, channels, the `netconf` subsystem, backpressure.
 import { timingSafeEqual } from 'node:crypto';
 import { AddressInfo, createServer, Server as TcpServer, Socket } from 'node:net';
-import { AuthContext, Connection, ParsedKey, Server, ServerChannel } from 'ssh2';
+import {
+  Algorithms, AuthContext, CipherAlgorithm, CompressionAlgorithm, Connection, KexAlgorithm, MacAlgorithm, ParsedKey,
+  PublicKeyAuthContext, Server, ServerChannel, ServerHostKeyAlgorithm, Session, utils,
+} from 'ssh2';
 import { Logger } from '../log';
+import { LoginLimiter, LoginLimits } from './login-limiter';
 import { NetconfServer } from './server';
 
 export interface SshAuthenticator {
+  /** true for a configured user name */
+  hasUser(username: string): boolean;
   /** true when the password is right for this user */
   checkPassword(username: string, password: string): boolean;
   /** the user's authorized public keys */
   authorizedKeys(username: string): readonly ParsedKey[];
-  /** throttle: ms to wait before answering a failed attempt from this address */
-  failureDelay(address: string): number;
-  failed(address: string): void;
-  succeeded(address: string): void;
+}
+
+/** Algorithm names offered, most preferred first (RFC 4253 section 7.1). */
+export interface SshAlgorithmLists {
+  readonly kex: readonly string[];
+  readonly serverHostKey: readonly string[];
+  readonly cipher: readonly string[];
+  readonly hmac: readonly string[];
+  readonly compress: readonly string[];
 }
 
 export interface SshServerOptions {
   readonly hostKey: Buffer;
   readonly address: string;
   readonly port: number;
-  /** SSH connections beyond the NETCONF session limit that may be authenticating at once */
-  readonly maxConnections: number;
+  /** a connection without a NETCONF session is closed after this long (RFC 4252 section 4) */
+  readonly loginGraceTimeMs: number;
+  /** connections not yet authenticated, in all and from one source address */
+  readonly maxUnauthenticated: number;
+  readonly maxUnauthenticatedPerSource: number;
+  /** session channels open at once on one connection (RFC 4254 section 5.1) */
+  readonly maxChannelsPerConnection: number;
+  readonly authLimits: LoginLimits;
+  readonly algorithms: SshAlgorithmLists;
 }
+
+/** One TCP connection, from accept to close. */
+interface Conn {
+  readonly socket: Socket;
+  readonly source: string;
+  /** counted against the unauthenticated caps */
+  counted: boolean;
+  authenticated: boolean;
+  username: string;
+  /** session channels open */
+  channels: number;
+  channelRefusalLogged: boolean;
+  /** NETCONF sessions running on it */
+  sessions: number;
+  /** login grace timer: runs while the connection has no NETCONF session */
+  grace: NodeJS.Timeout | undefined;
+}
+
+/** RFC 4252 section 5.1: the methods that "can continue". */
+const METHODS: ['publickey', 'password'] = ['publickey', 'password'];
+const LOGGED_NAME_MAX = 64;
 
 export class NetconfSshServer {
   private readonly ssh: Server;
   private readonly tcp: TcpServer;
-  private connections = 0;
+  private readonly limiter: LoginLimiter;
+  /** keyed by the remote address and port ssh2 reports for the connection */
+  private readonly conns = new Map<string, Conn>();
+  /** unauthenticated connections, per source address and in all */
+  private readonly unauthenticated = new Map<string, number>();
+  private unauthenticatedTotal = 0;
+  private lastRefusalLog = -Infinity;
+  private refusedSinceLog = 0;
 
   constructor(
     private readonly netconf: NetconfServer,
@@ -36,7 +83,15 @@ export class NetconfSshServer {
     private readonly options: SshServerOptions,
     private readonly log: Logger,
   ) {
-    this.ssh = new Server({ hostKeys: [options.hostKey], ident: 'ncbgp' }, (client, info) => this.connection(client, info.ip));
+    const algorithms = sshAlgorithms(options.algorithms, options.hostKey);
+    try {
+      this.ssh = new Server({ hostKeys: [options.hostKey], ident: 'ncbgp', algorithms }, (client, info) => this.connection(client, info.ip, info.port));
+    } catch (e) {
+      // "Unsupported algorithm: NAME": one ssh2 does not implement
+      if (e instanceof Error && e.message.startsWith('Unsupported algorithm')) throw new Error(`netconf.ssh-algorithms: ${e.message}`);
+      throw e;
+    }
+    this.limiter = new LoginLimiter({ limits: options.authLimits, isKnownUser: (name) => auth.hasUser(name) });
     this.tcp = createServer((socket) => this.accept(socket));
   }
 
@@ -50,97 +105,233 @@ export class NetconfSshServer {
     });
   }
 
+  /** Stops listening and drops the connections that have no NETCONF session (the caller ends the sessions). */
   close(): Promise<void> {
-    return new Promise((resolve) => this.tcp.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.tcp.close(() => resolve()));
+    for (const c of this.conns.values()) if (c.sessions === 0) c.socket.destroy();
+    return closed;
   }
 
+  /**
+   * Counted as unauthenticated from here until authentication succeeds; past
+   * either cap the socket is destroyed before a byte is sent, so one source
+   * cannot fill the pool that the others need to log in.
+   */
   private accept(socket: Socket): void {
-    if (this.connections >= this.options.maxConnections) {
-      this.log.warn('too many SSH connections, refusing', { source: socket.remoteAddress });
+    const source = sourceAddress(socket.remoteAddress);
+    if (source === undefined) {
       socket.destroy();
       return;
     }
-    this.connections++;
-    socket.once('close', () => this.connections--);
+    const fromSource = this.unauthenticated.get(source) ?? 0;
+    if (this.unauthenticatedTotal >= this.options.maxUnauthenticated) return this.refuse(socket, source, 'max-unauthenticated');
+    if (fromSource >= this.options.maxUnauthenticatedPerSource) return this.refuse(socket, source, 'max-unauthenticated-per-source');
+    const key = connKey(socket.remoteAddress, socket.remotePort);
+    const conn: Conn = { socket, source, counted: false, authenticated: false, username: '', channels: 0, channelRefusalLogged: false, sessions: 0, grace: undefined };
+    this.count(conn, true);
+    this.conns.set(key, conn);
+    this.startGrace(conn);
+    socket.once('close', () => {
+      clearTimeout(conn.grace);
+      this.count(conn, false);
+      this.conns.delete(key);
+    });
     // replies are whole messages: send each at once (no Nagle delay)
     socket.setNoDelay(true);
     this.ssh.injectSocket(socket);
   }
 
-  private connection(client: Connection, ip: string): void {
-    let username = '';
-    client.on('authentication', (ctx) => this.authenticate(ctx, ip, (user) => (username = user)));
-    client.on('ready', () => {
-      client.on('session', (acceptSession) => {
-        const channel = acceptSession();
-        channel.on('subsystem', (accept, reject, info) => {
-          if (info.name !== 'netconf' || !this.netconf.canOpenSession()) {
-            this.log.warn('subsystem refused', { subsystem: info.name, user: username, source: ip });
-            reject();
-            return;
-          }
-          this.attach(accept(), client, username, ip);
-        });
-        // RFC 6242 section 3: only the netconf subsystem is served here
-        channel.on('exec', (_a, reject) => reject());
-        channel.on('shell', (_a, reject) => reject());
-        channel.on('pty', (_a, reject) => reject());
-      });
-    });
-    client.on('error', (e) => this.log.debug('SSH connection error', { source: ip, error: e.message }));
+  /** Destroys the socket; logs at most once a second, with the number refused since the last line. */
+  private refuse(socket: Socket, source: string, limit: 'max-unauthenticated' | 'max-unauthenticated-per-source'): void {
+    socket.destroy();
+    this.refusedSinceLog++;
+    const now = performance.now();
+    if (now - this.lastRefusalLog < 1000) return;
+    this.log.warn('SSH connection refused: too many unauthenticated connections', { source, limit, refused: this.refusedSinceLog });
+    this.lastRefusalLog = now;
+    this.refusedSinceLog = 0;
   }
 
-  private attach(stream: ServerChannel, client: Connection, username: string, ip: string): void {
+  /** Counts the connection as unauthenticated, or stops counting it (at once, before its socket is gone). */
+  private count(conn: Conn, counted: boolean): void {
+    if (conn.counted === counted) return;
+    conn.counted = counted;
+    const delta = counted ? 1 : -1;
+    this.unauthenticatedTotal += delta;
+    const n = (this.unauthenticated.get(conn.source) ?? 0) + delta;
+    if (n === 0) this.unauthenticated.delete(conn.source);
+    else this.unauthenticated.set(conn.source, n);
+  }
+
+  /**
+   * RFC 4252 section 4: a connection not authenticated within the grace time
+   * is closed; so is one authenticated that starts no NETCONF session within
+   * it, or whose last session ended that long ago.
+   */
+  private startGrace(conn: Conn): void {
+    conn.grace = setTimeout(() => {
+      this.log.info(conn.authenticated ? 'SSH connection closed: no NETCONF session within the login grace time' : 'SSH connection closed: not authenticated within the login grace time', {
+        source: conn.source,
+        user: conn.authenticated ? conn.username : undefined,
+      });
+      this.count(conn, false);
+      conn.socket.destroy();
+    }, this.options.loginGraceTimeMs);
+  }
+
+  private connection(client: Connection, ip: string, port: number): void {
+    const conn = this.conns.get(connKey(ip, port));
+    client.on('error', (e) => this.log.debug('SSH connection error', { source: ip, error: e.message }));
+    if (!conn) {
+      client.end();
+      return;
+    }
+    client.on('authentication', (ctx) => this.authenticate(ctx, conn));
+    client.on('ready', () => client.on('session', (accept, reject) => this.session(conn, client, accept, reject)));
+    // no 'tcpip', 'request' or other channel listeners: ssh2 refuses port forwarding and other channel types
+  }
+
+  /**
+   * Every failure is counted before its answer is sent, and answered at once:
+   * the limiter's lockout is the limit (see login-limiter.ts). A refused
+   * attempt gets the same answer as a wrong one (RFC 4252 section 5.1).
+   */
+  private authenticate(ctx: AuthContext, conn: Conn): void {
+    if (ctx.method !== 'password' && ctx.method !== 'publickey') return ctx.reject(METHODS);
+    const user = ctx.username;
+    const fields = { user: loggedName(user), source: conn.source, method: ctx.method };
+    // RFC 4252 section 7: a key offered without a signature asks "would this key do?": no attempt
+    if (ctx.method === 'publickey' && (!ctx.signature || !ctx.blob)) return this.authorizedKey(ctx) ? ctx.accept() : ctx.reject(METHODS);
+    const refusal = this.limiter.refusal(user, conn.source, ctx.method);
+    if (refusal) {
+      if (refusal.first) this.log.warn('authentication refused unchecked: locked out', { ...fields, locked: refusal.scope });
+      return ctx.reject(METHODS);
+    }
+    const ok = ctx.method === 'password' ? this.auth.checkPassword(user, ctx.password) : this.signatureValid(ctx);
+    if (!ok) {
+      const locks = this.limiter.failure(user, conn.source);
+      this.log.warn('authentication failed', fields);
+      for (const scope of locks) this.log.warn('login locked out', { ...fields, locked: scope, seconds: this.options.authLimits.lockoutMs / 1000 });
+      return ctx.reject(METHODS);
+    }
+    this.limiter.success(user, conn.source);
+    this.log.info('authenticated', fields);
+    conn.authenticated = true;
+    conn.username = user;
+    this.count(conn, false);
+    ctx.accept();
+  }
+
+  private authorizedKey(ctx: PublicKeyAuthContext): ParsedKey | undefined {
+    return this.auth.authorizedKeys(ctx.username).find((k) => k.type === ctx.key.algo && sameBytes(k.getPublicSSH(), ctx.key.data));
+  }
+
+  private signatureValid(ctx: PublicKeyAuthContext): boolean {
+    const key = this.authorizedKey(ctx);
+    return key !== undefined && ctx.blob !== undefined && ctx.signature !== undefined && key.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true;
+  }
+
+  /** RFC 4254 section 6.1: a session channel, at most maxChannelsPerConnection at once. */
+  private session(conn: Conn, client: Connection, accept: () => Session, reject: () => void): void {
+    if (conn.channels >= this.options.maxChannelsPerConnection) {
+      if (!conn.channelRefusalLogged) this.log.warn('channel refused: too many on one connection', { user: conn.username, source: conn.source, limit: this.options.maxChannelsPerConnection });
+      conn.channelRefusalLogged = true;
+      reject();
+      return;
+    }
+    conn.channels++;
+    const channel = accept();
+    channel.once('close', () => conn.channels--);
+    channel.on('subsystem', (accept, reject, info) => {
+      if (info.name !== 'netconf' || !this.netconf.canOpenSession()) {
+        this.log.warn('subsystem refused', { subsystem: info.name, user: conn.username, source: conn.source });
+        reject();
+        return;
+      }
+      this.attach(accept(), client, conn);
+    });
+    // RFC 4254 section 6.2: a pty is accepted and ignored, as OpenSSH does for
+    // its subsystems (clients run with `ssh -tt` ask for one first)
+    channel.on('pty', (accept) => accept?.());
+    // RFC 6242 section 3: only the netconf subsystem is served here
+    channel.on('exec', (_a, reject) => reject());
+    channel.on('shell', (_a, reject) => reject());
+  }
+
+  private attach(stream: ServerChannel, client: Connection, conn: Conn): void {
+    conn.sessions++;
+    clearTimeout(conn.grace);
+    let running = true;
+    let endedHere = false;
+    /** The session is over (its locks go now, not when the client answers); the grace timer bounds the connection. */
+    const gone = (): void => {
+      if (!running) return;
+      running = false;
+      session.closed();
+      if (--conn.sessions === 0 && !conn.socket.destroyed) this.startGrace(conn);
+    };
     const session = this.netconf.openSession(
       {
         write: (d) => stream.write(d),
         pause: () => stream.pause(),
         resume: () => stream.resume(),
         end: () => {
+          // RFC 4254 section 6.10: `ssh -s netconf` exits with this status
+          stream.exit(0);
           stream.end();
-          setImmediate(() => client.end());
+          endedHere = true;
+          queueMicrotask(gone);
         },
       },
-      username,
-      ip,
+      conn.username,
+      conn.source,
     );
     stream.on('data', (d: Buffer) => session.feed(d));
     stream.on('drain', () => session.drained());
-    stream.on('close', () => session.closed());
-    stream.on('error', () => session.closed());
+    stream.once('error', gone);
+    stream.once('close', () => {
+      gone();
+      // the client has closed the channel too (RFC 4254 section 5.3): a
+      // disconnect now cannot overtake the exit status
+      if (endedHere && conn.sessions === 0) client.end();
+    });
   }
+}
 
-  private authenticate(ctx: AuthContext, ip: string, authenticated: (user: string) => void): void {
-    const user = ctx.username;
-    const fail = (): void => {
-      this.auth.failed(ip);
-      this.log.warn('authentication failed', { user, source: ip, method: ctx.method });
-      const wait = this.auth.failureDelay(ip);
-      setTimeout(() => ctx.reject(['publickey', 'password']), wait);
-    };
-    const succeed = (): void => {
-      this.auth.succeeded(ip);
-      this.log.info('authenticated', { user, source: ip, method: ctx.method });
-      authenticated(user);
-      ctx.accept();
-    };
-    switch (ctx.method) {
-      case 'password':
-        if (this.auth.checkPassword(user, ctx.password)) succeed();
-        else fail();
-        return;
-      case 'publickey': {
-        const key = this.auth.authorizedKeys(user).find((k) => k.type === ctx.key.algo && sameBytes(k.getPublicSSH(), ctx.key.data));
-        if (!key) return fail();
-        if (!ctx.signature || !ctx.blob) return ctx.accept(); // the client asks whether this key would do (RFC 4252 section 7)
-        if (key.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true) succeed();
-        else fail();
-        return;
-      }
-      default:
-        ctx.reject(['publickey', 'password']);
-    }
-  }
+/**
+ * ssh2's algorithm options. ssh2 offers a host key algorithm for each host key
+ * it holds (an ed25519 key signs only as 'ssh-ed25519'), so the configured
+ * list is cut to the ones the host key can sign with; none left is an error.
+ * (For an RSA key ssh2 also offers 'ssh-rsa', last.)
+ */
+function sshAlgorithms(lists: SshAlgorithmLists, hostKey: Buffer): Algorithms {
+  const parsed = utils.parseKey(hostKey);
+  if (parsed instanceof Error) throw new Error(`netconf.host-key: ${parsed.message}`);
+  const keyType = (Array.isArray(parsed) ? (parsed[0] as ParsedKey) : parsed).type;
+  const usable = keyType === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [keyType];
+  const serverHostKey = lists.serverHostKey.filter((a) => usable.includes(a));
+  if (serverHostKey.length === 0) throw new Error(`netconf.ssh-algorithms.server-host-key: none of them can be used with the host key, a ${keyType} key`);
+  return {
+    kex: [...lists.kex] as KexAlgorithm[],
+    serverHostKey: serverHostKey as ServerHostKeyAlgorithm[],
+    cipher: [...lists.cipher] as CipherAlgorithm[],
+    hmac: [...lists.hmac] as MacAlgorithm[],
+    compress: [...lists.compress] as CompressionAlgorithm[],
+  };
+}
+
+/** An IPv4-mapped IPv6 address counts as its IPv4 address. */
+function sourceAddress(address: string | undefined): string | undefined {
+  return address?.startsWith('::ffff:') && address.includes('.') ? address.slice('::ffff:'.length) : address;
+}
+
+function connKey(address: string | undefined, port: number | undefined): string {
+  return `${address} ${port}`;
+}
+
+/** A user name as logged: a client chooses it, so it is cut short. */
+function loggedName(user: string): string {
+  return user.length <= LOGGED_NAME_MAX ? user : `${user.slice(0, LOGGED_NAME_MAX)}...`;
 }
 
 function sameBytes(a: Buffer, b: Buffer): boolean {

@@ -3,6 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve, dirname } from 'node:path';
 import { parse } from 'yaml';
+import type { LoginLimits } from '../netconf/login-limiter';
+import type { SshAlgorithmLists } from '../netconf/ssh-server';
 import { DEFAULT_XML_LIMITS, XmlLimits } from '../netconf/xml';
 
 export interface UserConfig {
@@ -15,25 +17,6 @@ export interface UserConfig {
   readonly authorizedKeys: readonly string[];
   /** RFC 8341 section 2.1 recovery session: access control does not apply (an emergency account) */
   readonly recovery: boolean;
-}
-
-/** Failed logins counted per source address and per user name; past a limit, attempts are refused unchecked. */
-export interface AuthLimits {
-  readonly failuresPerSource: number;
-  readonly failuresPerUser: number;
-  /** failures older than this no longer count */
-  readonly windowMs: number;
-  /** how long attempts are refused once a limit is reached */
-  readonly lockoutMs: number;
-}
-
-/** SSH algorithm lists offered, most preferred first (RFC 4253 section 7.1). */
-export interface SshAlgorithms {
-  readonly kex: readonly string[];
-  readonly serverHostKey: readonly string[];
-  readonly cipher: readonly string[];
-  readonly hmac: readonly string[];
-  readonly compress: readonly string[];
 }
 
 export interface NetconfConfig {
@@ -57,8 +40,8 @@ export interface NetconfConfig {
   readonly helloTimeoutMs: number;
   /** received bytes buffered across all sessions (partial and queued messages) */
   readonly maxInputBufferBytes: number;
-  readonly authLimits: AuthLimits;
-  readonly sshAlgorithms: SshAlgorithms;
+  readonly authLimits: LoginLimits;
+  readonly sshAlgorithms: SshAlgorithmLists;
   readonly xml: XmlLimits;
 }
 
@@ -102,7 +85,7 @@ function strings(o: Obj, key: string, path: string, fallback: readonly string[])
  * The OpenSSH defaults without SHA-1 and without compression before
  * authentication (RFC 8732 / RFC 9142 for the key exchanges).
  */
-export const DEFAULT_SSH_ALGORITHMS: SshAlgorithms = {
+export const DEFAULT_SSH_ALGORITHMS: SshAlgorithmLists = {
   kex: ['curve25519-sha256', 'curve25519-sha256@libssh.org', 'ecdh-sha2-nistp256', 'ecdh-sha2-nistp384', 'ecdh-sha2-nistp521', 'diffie-hellman-group-exchange-sha256', 'diffie-hellman-group16-sha512', 'diffie-hellman-group18-sha512', 'diffie-hellman-group14-sha256'],
   serverHostKey: ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256'],
   cipher: ['chacha20-poly1305@openssh.com', 'aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr'],
@@ -110,7 +93,7 @@ export const DEFAULT_SSH_ALGORITHMS: SshAlgorithms = {
   compress: ['none', 'zlib@openssh.com'],
 };
 
-function sshAlgorithms(v: unknown): SshAlgorithms {
+function sshAlgorithms(v: unknown): SshAlgorithmLists {
   const path = 'netconf.ssh-algorithms.';
   if (v === undefined) return DEFAULT_SSH_ALGORITHMS;
   if (!isObj(v)) throw new ConfigError('netconf.ssh-algorithms: expected a mapping');

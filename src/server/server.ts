@@ -139,7 +139,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       operationAllowed: (session, op) => nacm.operationAllowed(userOf(session), op.ns || NS.base, op.name),
       filterRead: (session, nodes) => nacm.filterRead(userOf(session), nodes),
       writeGuard: (session) => (changes) => nacm.checkWrite(userOf(session), changes),
-      notificationAllowed: (session, content) => nacm.notificationAllowed(userOf(session), content),
+      filterNotification: (session, content) => nacm.filterNotification(userOf(session), content),
     },
     validateInput: (op) => {
       const rpc = schema.rpc(op.ns || NS.base, op.name);
@@ -158,7 +158,17 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   await startBgpService({ netconf, datastores, engine, log });
   registerRefreshOperations(netconf, engine);
 
-  const ssh = new NetconfSshServer(netconf, users, { hostKey: hostKey(nc.hostKey, log), address: nc.address, port: nc.port, maxConnections: nc.maxSessions + 64 }, log);
+  const ssh = new NetconfSshServer(netconf, users, {
+    hostKey: hostKey(nc.hostKey, log),
+    address: nc.address,
+    port: nc.port,
+    loginGraceTimeMs: nc.loginGraceTimeMs,
+    maxUnauthenticated: nc.maxUnauthenticated,
+    maxUnauthenticatedPerSource: nc.maxUnauthenticatedPerSource,
+    maxChannelsPerConnection: nc.maxChannelsPerConnection,
+    authLimits: nc.authLimits,
+    algorithms: nc.sshAlgorithms,
+  }, log);
   const addr = await ssh.listen();
   log.info('netconf server listening', { address: addr.address, port: addr.port });
   return {

@@ -4,7 +4,6 @@ import { ParsedKey, utils } from 'ssh2';
 import { SshAuthenticator } from '../netconf/ssh-server';
 import { ConfigError, UserConfig } from './config';
 import { isSupportedPasswordHash, verifyPasswordHash } from './crypt';
-import { LoginThrottle } from './login-throttle';
 
 interface Account {
   readonly config: UserConfig;
@@ -15,7 +14,8 @@ const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
 export class UserDirectory implements SshAuthenticator {
   private readonly accounts = new Map<string, Account>();
-  private readonly throttle = new LoginThrottle({ baseDelayMs: 500, maxDelayMs: 8000, maxEntries: 10000, forgetAfterMs: 15 * 60 * 1000 });
+  /** a configured crypt hash, checked (and the answer ignored) for an unknown user name, so it costs what a known one costs */
+  private readonly decoyHash?: string;
 
   constructor(users: readonly UserConfig[]) {
     users.forEach((u, i) => {
@@ -30,32 +30,28 @@ export class UserDirectory implements SshAuthenticator {
       });
       this.accounts.set(u.name, { config: u, keys });
     });
+    this.decoyHash = users.find((u) => u.passwordHash !== undefined)?.passwordHash;
   }
 
   account(username: string): UserConfig | undefined {
     return this.accounts.get(username)?.config;
   }
 
+  hasUser(username: string): boolean {
+    return this.accounts.has(username);
+  }
+
   checkPassword(username: string, password: string): boolean {
     const u = this.accounts.get(username)?.config;
-    if (!u) return false;
+    if (!u) {
+      if (this.decoyHash !== undefined) verifyPasswordHash(password, this.decoyHash);
+      return false;
+    }
     if (u.passwordHash !== undefined) return verifyPasswordHash(password, u.passwordHash);
     return u.password !== undefined && timingSafeEqual(digest(password), digest(u.password));
   }
 
   authorizedKeys(username: string): readonly ParsedKey[] {
     return this.accounts.get(username)?.keys ?? [];
-  }
-
-  failureDelay(address: string): number {
-    return this.throttle.delayFor(address);
-  }
-
-  failed(address: string): void {
-    this.throttle.failure(address);
-  }
-
-  succeeded(address: string): void {
-    this.throttle.success(address);
   }
 }

@@ -72,17 +72,17 @@ describe('ncbgp serve', function () {
     await assert.rejects(NetconfClient.connect({ host: '127.0.0.1', port: server.port, username: 'robot', privateKey: strangerKey.private }));
   });
 
-  it('refuses a wrong password, logs the attempt without the password, and answers ever more slowly', async () => {
+  it('refuses a wrong password and logs the attempt without the password', async () => {
     const secret = 'not-the-Password-42';
-    const t0 = Date.now();
     await assert.rejects(connect(server, 'admin', secret));
     await assert.rejects(connect(server, 'admin', secret));
-    const elapsed = Date.now() - t0;
-    assert.ok(elapsed >= 1000, `two failed logins answered after ${elapsed} ms, expected the throttle's 500 + 1000 ms`);
+    const failed = (): number => server.stderrLines().filter((l) => l.includes('authentication failed') && l.includes('"user":"admin"')).length;
+    // the log line may reach us after the answer did
+    for (let wait = 0; wait < 100 && failed() < 2; wait++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(failed(), 2);
     const lines = server.stderrLines();
-    assert.ok(lines.some((l) => l.includes('authentication failed') && l.includes('"user":"admin"')));
     assert.ok(!lines.some((l) => l.includes(secret)), 'the password never reaches the log');
-    // a right password still gets in (after the delay the throttle imposes)
+    // below the lockout threshold the right password gets in
     (await connect(server)).destroy();
   });
 
