@@ -257,8 +257,8 @@ class Parser {
       else if (colons[k] === 5 && names[k].startsWith('xmlns')) {
         const prefix = names[k].slice(6);
         this.declare(prefix, values[k], at);
-        // no prototype: a prefix such as __proto__ is a plain key
-        (nsDecls ??= Object.create(null) as Record<string, string>)[prefix] = values[k];
+        // an own property even for a prefix such as __proto__ (plain assignment would set the prototype)
+        Object.defineProperty((nsDecls ??= {}), prefix, { value: values[k], enumerable: true, writable: true, configurable: true });
       }
     }
     if (count > 1) this.unique(names, count, at);

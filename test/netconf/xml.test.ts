@@ -33,7 +33,7 @@ interface Plain {
   nsDecls?: Record<string, string>;
 }
 
-const plain = (el: XmlElement): Plain => ({ ns: el.ns, name: el.name, attrs: el.attrs, children: el.children.map(plain), text: el.text, ...(el.nsDecls ? { nsDecls: { ...el.nsDecls } } : {}) });
+const plain = (el: XmlElement): Plain => ({ ns: el.ns, name: el.name, attrs: el.attrs, children: el.children.map(plain), text: el.text, ...(el.nsDecls ? { nsDecls: el.nsDecls } : {}) });
 
 const E = (ns: string, name: string, more: Partial<Omit<Plain, 'ns' | 'name'>> = {}): Plain => ({ ns, name, attrs: more.attrs ?? [], children: more.children ?? [], text: more.text ?? '', ...(more.nsDecls ? { nsDecls: more.nsDecls } : {}) });
 
