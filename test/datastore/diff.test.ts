@@ -7,6 +7,7 @@ import { applyEdit, EditOptions } from '../../src/datastore/edit';
 import { elem, parseXml, serialize, XmlAttribute, XmlElement } from '../../src/netconf/xml';
 import { keyPredicate } from '../../src/yang/instance-path';
 import { dataChild, DataNodeSchema, SchemaRegistry } from '../../src/yang/schema';
+import { prng } from '../helpers/prng';
 
 const NC = 'urn:ietf:params:xml:ns:netconf:base:1.0';
 const YANG = 'urn:ietf:params:xml:ns:yang:1';
@@ -253,17 +254,6 @@ describe('datastore/diff', () => {
   });
 
   describe('property: random edits, then the diff turned into edits rebuilds the new content', () => {
-    /** A tiny deterministic PRNG (mulberry32). */
-    function rng(seed: number): () => number {
-      let s = seed >>> 0;
-      return () => {
-        s = (s + 0x6d2b79f5) >>> 0;
-        let x = s;
-        x = Math.imul(x ^ (x >>> 15), x | 1);
-        x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-        return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-      };
-    }
     const op = (value: string): XmlAttribute => ({ ns: NC, name: 'operation', value });
     const yang = (name: string, value: string): XmlAttribute => ({ ns: YANG, name, value });
 
@@ -365,7 +355,7 @@ describe('datastore/diff', () => {
     }
 
     it('1,000 random edits: each diff redone from the old content gives the new one; structure sharing changes nothing', () => {
-      const r = rng(20261125);
+      const r = prng(20261125);
       let content: readonly XmlElement[] = [];
       let checked = 0;
       for (let step = 0; step < 1_000; step++) {

@@ -3,18 +3,8 @@
 // bounds; a 10 MB message.
 import assert from 'node:assert/strict';
 import { encodeFrame, FrameDecoder, Framing, FramingError } from '../../src/netconf/framing';
+import { prng } from '../helpers/prng';
 
-/** mulberry32: a small seeded PRNG so random splits are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Splitter = { name: string; split: (input: Buffer) => Buffer[] };
 

@@ -8,20 +8,10 @@ import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { DEFAULT_XML_LIMITS, parseXml, resolvePrefix, serialize, SERVER_XML_LIMITS, XML_NS, XmlAttribute, XmlElement, XmlLimits, XmlParseError } from '../../src/netconf/xml';
+import { prng } from '../helpers/prng';
 
 const NC = 'urn:ietf:params:xml:ns:netconf:base:1.0';
 
-/** mulberry32: a small seeded PRNG so mutations are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** An element as compared: no parent links. */
 interface Plain {
