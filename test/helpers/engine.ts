@@ -1,6 +1,7 @@
 // What BGP engine tests share.
-import { BgpEngine, FamilySettings, PeerConfig } from '../../src/bgp/engine';
+import { BgpEngine, EngineConfig, FamilySettings, OriginatedRoute, PeerConfig } from '../../src/bgp/engine';
 import { OperationSummary, PeerResult } from '../../src/bgp/refresh/operation';
+import { createLogger } from '../../src/log';
 
 /** The engine's results of one refresh operation, as its events tell them; call before the operation can end. */
 export function operationResults(engine: BgpEngine, operationId: number): Promise<{ peers: PeerResult[]; summary: OperationSummary }> {
@@ -40,4 +41,27 @@ export function peerConfig(address: string, remoteAs: number, o: Partial<PeerCon
 /** The same for an ipv4-unicast-only peer. */
 export function unicastPeerConfig(address: string, remoteAs: number, o: Partial<PeerConfig> = {}): PeerConfig {
   return peerConfig(address, remoteAs, { mvpn: family(false), unicast: family(true), ...o });
+}
+
+/** One BGP speaker of a test, passive on 127.0.0.x, peering with the server (AS 65000) which connects from 127.0.0.1. */
+export interface TestPeer {
+  readonly address: string;
+  readonly engine: BgpEngine;
+  port: number;
+}
+
+export async function testPeer(address: string, as: number, routes: OriginatedRoute[], o: Partial<PeerConfig> = {}, unicast = false): Promise<TestPeer> {
+  const engine = new BgpEngine(createLogger({}, () => undefined));
+  const config: EngineConfig = {
+    localAs: as,
+    routerId: address.replace(/^127\.0\.0\./, '198.51.100.'),
+    listen: { address, port: 0 },
+    groups: [],
+    peers: [(unicast ? unicastPeerConfig : peerConfig)('127.0.0.1', 65000, o)],
+    policies: [],
+    originated: routes,
+    refresh: { quietPeriodMs: 300, timeoutMs: 10000 },
+  };
+  await engine.apply(config);
+  return { address, engine, port: engine.listenAddress?.port ?? 0 };
 }

@@ -6,12 +6,11 @@
 // holds a BGP session with an engine of this test; afterwards a second session
 // is answered and the BGP session is still the one it was.
 import assert from 'node:assert/strict';
-import { BgpEngine, EngineConfig } from '../../src/bgp/engine';
-import { createLogger } from '../../src/log';
+import { BgpEngine } from '../../src/bgp/engine';
 import { NetconfClient, replyErrors } from '../../src/netconf/client';
 import { NS } from '../../src/netconf/namespaces';
 import { child, serialize, XmlElement } from '../../src/netconf/xml';
-import { peerConfig } from '../helpers/engine';
+import { testPeer } from '../helpers/engine';
 import { connect, startServer, TestServer } from '../helpers/server';
 
 const BGP = 'urn:ncbgp:yang:ncbgp-bgp';
@@ -77,19 +76,9 @@ describe('hostile clients: the XML of one message (issue 10, cases 2 and 4)', fu
   }
 
   before(async () => {
-    peer = new BgpEngine(createLogger({}, () => undefined));
-    const config: EngineConfig = {
-      localAs: 65001,
-      routerId: '198.51.100.2',
-      listen: { address: PEER, port: 0 },
-      groups: [],
-      // hold time 3 s: a process held for longer loses the session
-      peers: [peerConfig('127.0.0.1', 65000, { holdTime: 3 })],
-      policies: [],
-      originated: [],
-      refresh: { quietPeriodMs: 300, timeoutMs: 10000 },
-    };
-    await peer.apply(config);
+    // hold time 3 s: a process held for longer loses the session
+    const test = await testPeer(PEER, 65001, [], { holdTime: 3 });
+    peer = test.engine;
     peer.on('peer-state', (address, from, to) => peerTransitions.push(`${address} ${from}->${to}`));
     server = await startServer({
       config: {
@@ -99,7 +88,7 @@ describe('hostile clients: the XML of one message (issue 10, cases 2 and 4)', fu
             'local-as': 65000,
             'router-id': '192.0.2.1',
             listen: { address: '127.0.0.1', port: 0 },
-            peer: [{ address: PEER, 'remote-as': 65001, 'remote-port': peer.listenAddress?.port, 'local-address': '127.0.0.1', passive: false, timers: { 'hold-time': 3, 'connect-retry': 1 } }],
+            peer: [{ address: PEER, 'remote-as': 65001, 'remote-port': test.port, 'local-address': '127.0.0.1', passive: false, timers: { 'hold-time': 3, 'connect-retry': 1 } }],
           },
         },
       },

@@ -3,18 +3,16 @@
 // process over loopback; replies, notifications, access control and state.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { BgpEngine, EngineConfig, OriginatedRoute, PeerConfig } from '../../src/bgp/engine';
-import { createLogger } from '../../src/log';
+import { OriginatedRoute } from '../../src/bgp/engine';
 import { NetconfClient, replyErrors } from '../../src/netconf/client';
 import { child, resolvePrefix, serialize, XmlElement } from '../../src/netconf/xml';
-import { peerConfig, unicastPeerConfig } from '../helpers/engine';
+import { testPeer, TestPeer } from '../helpers/engine';
 import { event, subscribe } from '../helpers/netconf';
 import { connect, startServer, TestServer } from '../helpers/server';
 
 const R = 'urn:ncbgp:yang:ncbgp-refresh';
 const BGP = 'urn:ncbgp:yang:ncbgp-bgp';
 const BASE = 'urn:ietf:params:xml:ns:netconf:base:1.0';
-const log = createLogger({}, () => undefined);
 
 const USERS = [
   { name: 'admin', password: 'admin', level: 3 },
@@ -24,29 +22,6 @@ const USERS = [
 ];
 
 const route = (n: number): OriginatedRoute => ({ route: { routeType: 1, rd: `65000:${n}`, originatingRouter: `192.0.2.${n}` }, routeTargets: ['target:65000:1'] });
-
-/** One BGP speaker of the test, passive on 127.0.0.x, peering with the server (AS 65000) which connects from 127.0.0.1. */
-interface TestPeer {
-  readonly address: string;
-  readonly engine: BgpEngine;
-  port: number;
-}
-
-async function testPeer(address: string, as: number, routes: OriginatedRoute[], o: Partial<PeerConfig> = {}, unicast = false): Promise<TestPeer> {
-  const engine = new BgpEngine(log);
-  const config: EngineConfig = {
-    localAs: as,
-    routerId: address.replace(/^127\.0\.0\./, '198.51.100.'),
-    listen: { address, port: 0 },
-    groups: [],
-    peers: [(unicast ? unicastPeerConfig : peerConfig)('127.0.0.1', 65000, o)],
-    policies: [],
-    originated: routes,
-    refresh: { quietPeriodMs: 300, timeoutMs: 10000 },
-  };
-  await engine.apply(config);
-  return { address, engine, port: engine.listenAddress?.port ?? 0 };
-}
 
 /** A loopback port nobody listens on: the server's connection to it is refused. */
 async function closedPort(): Promise<number> {
