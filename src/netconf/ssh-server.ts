@@ -200,15 +200,15 @@ export class NetconfSshServer {
     if (ctx.method !== 'password' && ctx.method !== 'publickey') return ctx.reject(METHODS);
     const user = ctx.username;
     const fields = { user: loggedName(user), source: conn.source, method: ctx.method };
-    // RFC 4252 section 7: a key offered without a signature asks "would this key do?": no attempt
-    if (ctx.method === 'publickey' && (!ctx.signature || !ctx.blob)) return this.authorizedKey(ctx) ? ctx.accept() : ctx.reject(METHODS);
+    const check = ctx.method === 'password' ? (): boolean => this.auth.checkPassword(user, ctx.password) : this.keyCheck(ctx);
+    if (check === 'reject') return ctx.reject(METHODS);
+    if (check === 'accept') return ctx.accept();
     const refusal = this.limiter.refusal(user, conn.source, ctx.method);
     if (refusal) {
       if (refusal.first) this.log.warn('authentication refused unchecked: locked out', { ...fields, locked: refusal.scope });
       return ctx.reject(METHODS);
     }
-    const ok = ctx.method === 'password' ? this.auth.checkPassword(user, ctx.password) : this.signatureValid(ctx);
-    if (!ok) {
+    if (!check()) {
       const locks = this.limiter.failure(user, conn.source);
       this.log.warn('authentication failed', fields);
       for (const scope of locks) this.log.warn('login locked out', { ...fields, locked: scope, seconds: this.options.authLimits.lockoutMs / 1000 });
@@ -222,13 +222,19 @@ export class NetconfSshServer {
     ctx.accept();
   }
 
-  private authorizedKey(ctx: PublicKeyAuthContext): ParsedKey | undefined {
-    return this.auth.authorizedKeys(ctx.username).find((k) => k.type === ctx.key.algo && sameBytes(k.getPublicSSH(), ctx.key.data));
-  }
-
-  private signatureValid(ctx: PublicKeyAuthContext): boolean {
-    const key = this.authorizedKey(ctx);
-    return key !== undefined && ctx.blob !== undefined && ctx.signature !== undefined && key.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true;
+  /**
+   * A public key attempt: answered at once when it is no attempt at all, else
+   * the signature check. A key not authorized for the user is no guess (keys
+   * cannot be guessed, and clients such as paramiko offer every key they hold,
+   * signed); one offered without a signature asks "would this key do?"
+   * (RFC 4252 section 7).
+   */
+  private keyCheck(ctx: PublicKeyAuthContext): 'accept' | 'reject' | (() => boolean) {
+    const key = this.auth.authorizedKeys(ctx.username).find((k) => k.type === ctx.key.algo && sameBytes(k.getPublicSSH(), ctx.key.data));
+    if (!key) return 'reject';
+    const { blob, signature } = ctx;
+    if (!blob || !signature) return 'accept';
+    return () => key.verify(blob, signature, ctx.hashAlgo) === true;
   }
 
   /** RFC 4254 section 6.1: a session channel, at most maxChannelsPerConnection at once. */

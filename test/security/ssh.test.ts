@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Client, ClientChannel } from 'ssh2';
 import { CAPABILITY, NS } from '../../src/netconf/namespaces';
 import { DEFAULT_SSH_ALGORITHMS } from '../../src/server/config';
-import { requireTool } from '../helpers/interop';
+import { PYTHON, requireNcclient, requireTool } from '../helpers/interop';
 import { ed25519KeyPair, REPO_ROOT, startServer, TestServer } from '../helpers/server';
 
 const HOST = '127.0.0.1';
@@ -345,6 +345,37 @@ describe('SSH against hostile clients', function () {
       assert.equal(await login(server.port, { from: FROM(5), password: SECRET }), 'authenticated');
       assert.equal(await logCount(server, (l) => l.msg === 'authenticated' && l.source === FROM(5), 1), 1);
       assert.equal(logLines(server).filter((l) => l.msg === 'authentication failed' && l.source === FROM(5)).length, 0);
+    });
+
+    it('paramiko (under ncclient) signing with a key that is not authorized, again and again: no failure counted, the source is not locked', async function () {
+      requireNcclient(this);
+      const dir = mkdtempSync(join(tmpdir(), 'ncbgp-paramiko-'));
+      try {
+        const keyFile = join(dir, 'id_ed25519');
+        writeFileSync(keyFile, ed25519KeyPair().private, { mode: 0o600 });
+        // paramiko signs each key it tries at once (no RFC 4252 section 7 query first)
+        const script = [
+          'import socket, sys, paramiko',
+          'port, key, source = int(sys.argv[1]), sys.argv[2], sys.argv[3]',
+          'refused = 0',
+          'for _ in range(8):',
+          '    c = paramiko.SSHClient()',
+          '    c.set_missing_host_key_policy(paramiko.AutoAddPolicy())',
+          "    sock = socket.create_connection(('127.0.0.1', port), source_address=(source, 0))",
+          '    try:',
+          "        c.connect('127.0.0.1', port=port, username='admin', key_filename=key, look_for_keys=False, allow_agent=False, sock=sock)",
+          '    except paramiko.AuthenticationException:',
+          '        refused += 1',
+          '    c.close()',
+          'print(refused)',
+        ].join('\n');
+        const run = spawnSync(PYTHON, ['-c', script, String(server.port), keyFile, FROM(6)], { encoding: 'utf8', timeout: 60_000 });
+        assert.equal(run.stdout.trim(), '8', run.stderr);
+        assert.equal(logLines(server).filter((l) => l.msg === 'authentication failed' && l.source === FROM(6)).length, 0);
+        assert.equal(await login(server.port, { from: FROM(6), password: SECRET }), 'authenticated');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('never logs a password', () => {
