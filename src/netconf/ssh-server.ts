@@ -74,6 +74,8 @@ export class NetconfSshServer {
   /** unauthenticated connections, per source address and in all */
   private readonly unauthenticated = new Map<string, number>();
   private unauthenticatedTotal = 0;
+  /** session channels open on all connections: each may carry a NETCONF session, so each counts against max-sessions */
+  private sessionChannels = 0;
   private lastRefusalLog = -Infinity;
   private refusedSinceLog = 0;
 
@@ -124,6 +126,8 @@ export class NetconfSshServer {
       return;
     }
     const fromSource = this.unauthenticated.get(source) ?? 0;
+    // every connection either logs in, holds a session or is closed at the grace time: this many are enough
+    if (this.conns.size >= this.netconf.options.maxSessions + this.options.maxUnauthenticated) return this.refuse(socket, source, 'max-sessions');
     if (this.unauthenticatedTotal >= this.options.maxUnauthenticated) return this.refuse(socket, source, 'max-unauthenticated');
     if (fromSource >= this.options.maxUnauthenticatedPerSource) return this.refuse(socket, source, 'max-unauthenticated-per-source');
     const key = connKey(socket.remoteAddress, socket.remotePort);
@@ -142,12 +146,12 @@ export class NetconfSshServer {
   }
 
   /** Destroys the socket; logs at most once a second, with the number refused since the last line. */
-  private refuse(socket: Socket, source: string, limit: 'max-unauthenticated' | 'max-unauthenticated-per-source'): void {
+  private refuse(socket: Socket, source: string, limit: 'max-sessions' | 'max-unauthenticated' | 'max-unauthenticated-per-source'): void {
     socket.destroy();
     this.refusedSinceLog++;
     const now = performance.now();
     if (now - this.lastRefusalLog < 1000) return;
-    this.log.warn('SSH connection refused: too many unauthenticated connections', { source, limit, refused: this.refusedSinceLog });
+    this.log.warn('SSH connection refused: too many connections', { source, limit, refused: this.refusedSinceLog });
     this.lastRefusalLog = now;
     this.refusedSinceLog = 0;
   }
@@ -237,17 +241,26 @@ export class NetconfSshServer {
     return () => key.verify(blob, signature, ctx.hashAlgo) === true;
   }
 
-  /** RFC 4254 section 6.1: a session channel, at most maxChannelsPerConnection at once. */
+  /**
+   * RFC 4254 section 6.1: a session channel, at most maxChannelsPerConnection
+   * at once on one connection and max-sessions on all: a NETCONF session
+   * counts from the moment its channel opens.
+   */
   private session(conn: Conn, client: Connection, accept: () => Session, reject: () => void): void {
-    if (conn.channels >= this.options.maxChannelsPerConnection) {
-      if (!conn.channelRefusalLogged) this.log.warn('channel refused: too many on one connection', { user: conn.username, source: conn.source, limit: this.options.maxChannelsPerConnection });
+    const limit = conn.channels >= this.options.maxChannelsPerConnection ? 'max-channels-per-connection' : this.sessionChannels >= this.netconf.options.maxSessions ? 'max-sessions' : undefined;
+    if (limit) {
+      if (!conn.channelRefusalLogged) this.log.warn('channel refused', { user: conn.username, source: conn.source, limit });
       conn.channelRefusalLogged = true;
       reject();
       return;
     }
     conn.channels++;
+    this.sessionChannels++;
     const channel = accept();
-    channel.once('close', () => conn.channels--);
+    channel.once('close', () => {
+      conn.channels--;
+      this.sessionChannels--;
+    });
     channel.on('subsystem', (accept, reject, info) => {
       if (info.name !== 'netconf' || !this.netconf.canOpenSession()) {
         this.log.warn('subsystem refused', { subsystem: info.name, user: conn.username, source: conn.source });

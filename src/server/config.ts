@@ -165,7 +165,7 @@ export function configFrom(doc: unknown, baseDir: string): ServerConfig {
   if (initial !== undefined && !isObj(initial)) throw new ConfigError('initial-content: expected a mapping of RFC 7951 JSON');
   const seconds = (key: string, fallback: number, max: number): number => int(nc, key, 'netconf.', fallback, 1, max) * 1000;
   const maxMessageBytes = int(nc, 'max-message-bytes', 'netconf.', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024);
-  const maxInputBufferBytes = int(nc, 'max-input-buffer-bytes', 'netconf.', 256 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024);
+  const maxInputBufferBytes = int(nc, 'max-input-buffer-bytes', 'netconf.', 128 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024);
   if (maxInputBufferBytes < maxMessageBytes) throw new ConfigError('netconf.max-input-buffer-bytes: must be at least max-message-bytes');
   const maxUnauthenticated = int(nc, 'max-unauthenticated', 'netconf.', 100, 1, 100000);
   return {

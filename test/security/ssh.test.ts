@@ -280,9 +280,33 @@ describe('SSH against hostile clients', function () {
         let again: ClientChannel | Error = new Error('not tried');
         for (let attempt = 0; attempt < 50 && again instanceof Error; attempt++) again = await subsystem(c);
         assert.ok(!(again instanceof Error), 'a channel opens once one has closed');
-        assert.ok((await logCount(server, (l) => l.msg === 'channel refused: too many on one connection', 1)) >= 1);
+        assert.ok((await logCount(server, (l) => l.msg === 'channel refused' && l.limit === 'max-channels-per-connection', 1)) >= 1);
       } finally {
         c.end();
+      }
+    });
+
+    it('a session counts against max-sessions from the moment its channel opens: with max-sessions 2, a third channel is refused at its opening, on any connection', async () => {
+      const small = await startServer({ config: { netconf: { 'max-sessions': 2 } } });
+      const conns: Client[] = [];
+      try {
+        for (const from of [FROM(6), FROM(7)]) assert.equal(await login(small.port, { from, password: 'admin', keep: (c) => conns.push(c) }), 'authenticated');
+        const [a, b] = conns;
+        const first = await subsystem(a!);
+        const second = await subsystem(a!);
+        assert.ok(!(first instanceof Error) && !(second instanceof Error), 'two places');
+        assert.ok((await subsystem(b!)) instanceof Error, 'no third, on another connection either');
+        assert.ok((await logCount(small, (l) => l.msg === 'channel refused' && l.limit === 'max-sessions', 1)) >= 1);
+        const closed = new Promise((r) => first.once('close', r));
+        first.resume(); // the hello is not read: let the stream flow to its end
+        first.close();
+        await closed;
+        let again: ClientChannel | Error = new Error('not tried');
+        for (let attempt = 0; attempt < 50 && again instanceof Error; attempt++) again = await subsystem(b!);
+        assert.ok(!(again instanceof Error), 'a place is free once a channel has closed');
+      } finally {
+        for (const c of conns) c.end();
+        await small.stop();
       }
     });
 
