@@ -190,6 +190,7 @@ export class NetconfSshServer {
       client.end();
       return;
     }
+    if (!acceptRepeatedUserauthRequests(client)) this.log.warn('ssh2 internals changed: a client asking for ssh-userauth twice (paramiko) will be disconnected');
     client.on('authentication', (ctx) => this.authenticate(ctx, conn));
     client.on('ready', () => client.on('session', (accept, reject) => this.session(conn, client, accept, reject)));
     // no 'tcpip', 'request' or other channel listeners: ssh2 refuses port forwarding and other channel types
@@ -337,6 +338,39 @@ function sshAlgorithms(lists: SshAlgorithmLists, hostKey: Buffer): Algorithms {
     hmac: [...lists.hmac] as MacAlgorithm[],
     compress: [...lists.compress] as CompressionAlgorithm[],
   };
+}
+
+/** The parts of ssh2 1.17's connection internals used below. */
+interface ConnectionInternals {
+  readonly authenticated: boolean;
+  readonly _protocol?: {
+    readonly _handlers?: { SERVICE_REQUEST?: (protocol: unknown, name: string) => void };
+    serviceAccept?(name: string): void;
+  };
+}
+
+/**
+ * RFC 4253 section 10: paramiko (under ncclient and Ansible) asks for the
+ * ssh-userauth service again before each authentication method, and ssh2
+ * answers a second request with a disconnect (SERVICE_NOT_AVAILABLE): such a
+ * client could not fall back from a key the server refuses to its password.
+ * ssh2 looks its message handlers up for each message, so the one for
+ * SERVICE_REQUEST is wrapped: before authentication a repeat is accepted
+ * again, as OpenSSH does. False when ssh2's internals are not as expected.
+ */
+function acceptRepeatedUserauthRequests(client: Connection): boolean {
+  const internals = client as unknown as ConnectionInternals;
+  const protocol = internals._protocol;
+  const handlers = protocol?._handlers;
+  const original = handlers?.SERVICE_REQUEST;
+  if (!protocol || !handlers || !original || typeof protocol.serviceAccept !== 'function') return false;
+  let accepted = false;
+  handlers.SERVICE_REQUEST = (p, name) => {
+    if (accepted && name === 'ssh-userauth' && !internals.authenticated) return protocol.serviceAccept?.(name);
+    accepted ||= name === 'ssh-userauth';
+    original(p, name);
+  };
+  return true;
 }
 
 /** An IPv4-mapped IPv6 address counts as its IPv4 address. */

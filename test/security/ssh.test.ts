@@ -543,4 +543,33 @@ describe('SSH against hostile clients', function () {
       assert.equal(code, 0, stderr);
     });
   });
+
+  describe('interop: ncclient (paramiko) falling back from a key to a password', function () {
+    let server: TestServer | undefined;
+    before(async function () {
+      requireNcclient(this);
+      server = await startServer({ config: { netconf: { users: [{ name: 'admin', password: SECRET, level: 3 }] } } });
+    });
+    after(() => server?.stop());
+
+    it('a key the server does not know, then the password: paramiko asks for ssh-userauth again (RFC 4253 section 10) and gets in', async () => {
+      assert.ok(server);
+      const dir = mkdtempSync(join(tmpdir(), 'ncbgp-ncclient-'));
+      try {
+        const keyFile = join(dir, 'id_ed25519');
+        writeFileSync(keyFile, ed25519KeyPair().private, { mode: 0o600 });
+        const script = [
+          'import sys',
+          'from ncclient import manager',
+          "with manager.connect(host='127.0.0.1', port=int(sys.argv[1]), username='admin', password=sys.argv[2], key_filename=sys.argv[3],",
+          '                     look_for_keys=False, allow_agent=False, hostkey_verify=False, timeout=20) as m:',
+          '    print(m.session_id)',
+        ].join('\n');
+        const run = spawnSync(PYTHON, ['-c', script, String(server.port), SECRET, keyFile], { encoding: 'utf8', timeout: 60_000 });
+        assert.match(run.stdout.trim(), /^[0-9]+$/, run.stderr);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
 });
