@@ -4,9 +4,9 @@
 import { EventEmitter } from 'node:events';
 import { isIPv4 } from 'node:net';
 import { Logger } from '../log';
-import { OperationSummary, PeerResult, PeerSelector, RefreshOperation, selectPeers, Direction, OperationTiming, RefreshCandidate } from './refresh/operation';
+import { OperationSummary, PeerResult, PeerSelector, RefreshOperation, selectPeers, Direction, OperationTiming, RefreshCandidate, familyName } from './refresh/operation';
 import { AdjRibIn, AdjRibOut, AttributeSets, ExportUpdate, LocRib, nextHopOf, nlriBytes, nlriKey, Policy, PolicyConfig, RouteSource } from './rib';
-import { Negotiated, SessionState, Timers } from './session/fsm';
+import { describeNotification, Negotiated, SessionState, Timers } from './session/fsm';
 import { Peer } from './session/peer';
 import { BgpListener, connectTcp, systemTimers } from './session/transport';
 import { CodecOptions, encodeMessage } from './wire/codec';
@@ -14,7 +14,7 @@ import { encodeMvpnNlri, MvpnRoute, mvpnRouteType } from './wire/mvpn';
 import { encodeRouteTarget } from './wire/attributes';
 import { addressOctets } from './wire/address';
 import { endOfRib, endOfRibFamily, packUpdates, packWithdrawals, updateHandling } from './wire/update';
-import { AfiSafi, ErrorHandling, MvpnRouteType, PathAttribute, RouteRefreshMessage, RouteRefreshSubtype, UpdateMessage } from './wire/types';
+import { AfiSafi, CeaseSubcode, ErrorCode, ErrorHandling, MvpnRouteType, PathAttribute, RouteRefreshMessage, RouteRefreshSubtype, UpdateMessage } from './wire/types';
 
 export const IPV4_UNICAST: AfiSafi = { afi: 1, safi: 1 };
 export const IPV4_MVPN: AfiSafi = { afi: 1, safi: 5 };
@@ -43,6 +43,8 @@ export interface PeerConfig {
   readonly enhancedRouteRefresh: boolean;
   readonly mvpn: FamilySettings;
   readonly unicast: FamilySettings;
+  /** soft reset timing of this peer; absent: the engine's (EngineConfig.refresh). No session reset when it changes. */
+  readonly refresh?: OperationTiming;
 }
 
 /** A locally originated route (the `mvpn-route` list) */
@@ -60,6 +62,7 @@ export interface EngineConfig {
   readonly peers: readonly PeerConfig[];
   readonly policies: readonly PolicyConfig[];
   readonly originated: readonly OriginatedRoute[];
+  /** soft reset timing of the peers that have none of their own */
   readonly refresh: OperationTiming;
 }
 
@@ -77,6 +80,8 @@ export interface FamilyCounters {
   readonly received: number;
   readonly accepted: number;
   readonly advertised: number;
+  /** keep-all-routes is configured but the peer cannot send its routes again (no route refresh): it takes effect at the next session */
+  readonly keepAllRoutesPending: boolean;
 }
 
 export interface PeerStatus {
@@ -94,6 +99,8 @@ export interface PeerStatus {
   readonly lastCompleted: { readonly import?: Date; readonly export?: Date };
   /** when the peer last sent a ROUTE-REFRESH request (RFC 2918 section 4) */
   readonly refreshRequestedAt?: Date;
+  /** why the session last left Established (a NOTIFICATION sent or received names its code and subcode) */
+  readonly lastDownReason?: string;
 }
 
 export interface RefreshRequest {
@@ -151,6 +158,7 @@ interface PeerRuntime {
   establishedAt?: Date;
   readonly lastCompleted: { import?: Date; export?: Date };
   refreshRequestedAt?: Date;
+  lastDownReason?: string;
 }
 
 /** NLRI handed to packUpdates at a time: bounds the UPDATEs built ahead of the socket. */
@@ -183,14 +191,14 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
     const previous = this.config;
     if (delta && previous && previous.localAs === config.localAs && previous.routerId === config.routerId && previous.policies === config.policies && previous.originated === config.originated) {
       this.config = config;
-      for (const address of delta.removed) this.removePeer(address, 'peer deconfigured');
+      for (const address of delta.removed) this.removePeer(address, 'peer deconfigured', CeaseSubcode.PEER_DECONFIGURED);
       for (const pc of delta.changed) this.applyPeer(pc);
       await this.listen(previous.listen, config.listen);
       this.propagate();
       return;
     }
     if (previous && (previous.localAs !== config.localAs || previous.routerId !== config.routerId)) {
-      for (const address of [...this.runtimes.keys()]) this.removePeer(address, 'local AS or router-id changed');
+      for (const address of [...this.runtimes.keys()]) this.removePeer(address, 'local AS or router-id changed', CeaseSubcode.OTHER_CONFIGURATION_CHANGE);
       this.locRibs.clear();
     }
     this.config = config;
@@ -198,7 +206,7 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
     for (const f of FAMILIES) if (!this.locRibs.has(familyKey(f))) this.locRibs.set(familyKey(f), new LocRib(f, { localAs: config.localAs, routerId: config.routerId }));
     this.originate(config.originated, previous?.originated ?? []);
     const wanted = new Map(config.peers.map((p) => [p.address, p]));
-    for (const address of [...this.runtimes.keys()]) if (!wanted.has(address)) this.removePeer(address, 'peer deconfigured');
+    for (const address of [...this.runtimes.keys()]) if (!wanted.has(address)) this.removePeer(address, 'peer deconfigured', CeaseSubcode.PEER_DECONFIGURED);
     for (const pc of config.peers) this.applyPeer(pc);
     await this.listen(previous?.listen, config.listen);
     this.propagate();
@@ -206,14 +214,15 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
 
   private applyPeer(pc: PeerConfig): void {
     const rt = this.runtimes.get(pc.address);
-    if (rt && sessionChanged(rt.config, pc)) this.removePeer(pc.address, 'peer configuration changed');
+    const changed = rt && sessionChanged(rt.config, pc);
+    if (changed) this.removePeer(pc.address, `peer configuration changed: ${changed}`, CeaseSubcode.OTHER_CONFIGURATION_CHANGE);
     const kept = this.runtimes.get(pc.address);
     if (!kept) this.addPeer(pc);
-    else this.updatePolicies(kept, pc);
+    else this.updatePeer(kept, pc);
   }
 
   async stop(): Promise<void> {
-    for (const address of [...this.runtimes.keys()]) this.removePeer(address, 'administrative shutdown');
+    for (const address of [...this.runtimes.keys()]) this.removePeer(address, 'administrative shutdown', CeaseSubcode.ADMINISTRATIVE_SHUTDOWN);
     await this.listener?.close();
     this.listener = undefined;
   }
@@ -226,7 +235,7 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
     return [...this.runtimes.values()].map((rt) => {
       const counters = (f: AfiSafi): FamilyCounters | undefined => {
         const r = rt.ribs.get(familyKey(f));
-        return r && { received: r.in.receivedCount, accepted: r.in.acceptedCount, advertised: r.out.advertisedCount };
+        return r && { received: r.in.receivedCount, accepted: r.in.acceptedCount, advertised: r.out.advertisedCount, keepAllRoutesPending: r.settings.keepAllRoutes && !r.in.keepAllRoutes };
       };
       return {
         address: rt.config.address,
@@ -240,6 +249,7 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
         establishedAt: rt.peer.state === 'established' ? rt.establishedAt : undefined,
         lastCompleted: { ...rt.lastCompleted },
         refreshRequestedAt: rt.refreshRequestedAt,
+        lastDownReason: rt.lastDownReason,
       };
     });
   }
@@ -263,7 +273,7 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
       req.selector,
       selected,
       skipped,
-      config.refresh,
+      (address) => this.runtimes.get(address)?.config.refresh ?? config.refresh,
       this.timers,
       (r) => {
         const rt = this.runtimes.get(r.peerAddress);
@@ -343,7 +353,8 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
       familyNegotiated: rt.ribs.has(familyKey(family)),
       routeRefresh: neg?.routeRefresh ?? false,
       enhancedRouteRefresh: neg?.enhancedRouteRefresh ?? false,
-      keepAllRoutes: settings?.keepAllRoutes ?? false,
+      // what the Adj-RIB-In holds: keep-all-routes turned on for a peer without route refresh is pending
+      keepAllRoutes: rt.ribs.get(familyKey(family))?.in.keepAllRoutes ?? settings?.keepAllRoutes ?? false,
     };
   }
 
@@ -411,23 +422,42 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
     peer.start();
   }
 
-  private removePeer(address: string, reason: string): void {
+  /** Ends the peer's session with a Cease of `subcode` (RFC 4486 section 4), logged with the reason. */
+  private removePeer(address: string, reason: string, subcode: number): void {
     const rt = this.runtimes.get(address);
     if (!rt) return;
-    rt.peer.stop(reason);
+    if (rt.peer.state !== 'idle') this.log.info('BGP session reset by configuration', { peer: address, reason, cease: describeNotification(ErrorCode.CEASE, subcode) });
+    rt.peer.stop(reason, subcode);
     this.down(rt, reason);
     rt.peer.removeAllListeners();
     this.runtimes.delete(address);
   }
 
-  /** Policy changes take effect for new routes at once and for all routes at the next soft reset; the session stays. */
-  private updatePolicies(rt: PeerRuntime, pc: PeerConfig): void {
+  /**
+   * What the OPEN does not carry changes on a live session: policies take
+   * effect for new routes at once and for all routes at the next soft reset;
+   * passive and connect-retry at the next connection. keep-all-routes turned
+   * on asks a peer that negotiated route refresh to send its routes again
+   * (RFC 2918), which fills the pre-policy copy; a peer that did not is
+   * pending until its next session. Nothing here resets the session.
+   */
+  private updatePeer(rt: PeerRuntime, pc: PeerConfig): void {
     rt.config = pc;
+    rt.peer.setConnectionPolicy(pc.passive, pc.connectRetryTime);
     for (const ribs of rt.ribs.values()) {
       const settings = familySettings(pc, ribs.family);
       if (!settings) continue;
       rt.ribs.set(familyKey(ribs.family), { ...ribs, settings });
       ribs.in.setImportPolicy(this.policy(settings.importPolicy));
+      if (settings.keepAllRoutes === ribs.in.keepAllRoutes) continue;
+      if (!settings.keepAllRoutes || !rt.peer.negotiated?.routeRefresh) {
+        if (!settings.keepAllRoutes) ribs.in.setKeepAllRoutes(false);
+        continue;
+      }
+      ribs.in.setKeepAllRoutes(true);
+      const msg: RouteRefreshMessage = { type: 'route-refresh', afi: ribs.family.afi, safi: ribs.family.safi, subtype: RouteRefreshSubtype.REQUEST };
+      this.enqueue(rt, { messages: [encodeMessage(msg, rt.codec)][Symbol.iterator]() });
+      this.log.info('keep-all-routes on: route refresh requested to fill the pre-policy Adj-RIB-In', { peer: pc.address, afiSafi: familyName(ribs.family) });
     }
   }
 
@@ -495,6 +525,7 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
       this.enqueue(rt, { messages: enhanced ? concat([marker(RouteRefreshSubtype.BORR)], body, [marker(RouteRefreshSubtype.EORR)]) : body });
     } else if (m.subtype === RouteRefreshSubtype.BORR) {
       ribs.in.markStale();
+      for (const op of this.operations.values()) if (op.family.afi === m.afi && op.family.safi === m.safi) op.borrReceived(rt.config.address);
     } else if (m.subtype === RouteRefreshSubtype.EORR) {
       ribs.in.purgeStale();
       this.propagate();
@@ -503,6 +534,7 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
   }
 
   private down(rt: PeerRuntime, reason: string): void {
+    rt.lastDownReason = reason;
     rt.jobs.length = 0;
     for (const ribs of rt.ribs.values()) ribs.in.clear();
     const hadRoutes = rt.ribs.size > 0;
@@ -593,22 +625,23 @@ function familySettings(pc: PeerConfig, f: AfiSafi): FamilySettings | undefined 
   return undefined;
 }
 
-/** What cannot change without a new session (RFC 4271: the OPEN carries it). */
-function sessionChanged(a: PeerConfig, b: PeerConfig): boolean {
-  return (
-    a.remoteAs !== b.remoteAs ||
-    a.remotePort !== b.remotePort ||
-    a.localAddress !== b.localAddress ||
-    a.passive !== b.passive ||
-    a.holdTime !== b.holdTime ||
-    a.connectRetryTime !== b.connectRetryTime ||
-    a.routeRefresh !== b.routeRefresh ||
-    a.enhancedRouteRefresh !== b.enhancedRouteRefresh ||
-    a.mvpn.enabled !== b.mvpn.enabled ||
-    a.unicast.enabled !== b.unicast.enabled ||
-    a.mvpn.keepAllRoutes !== b.mvpn.keepAllRoutes ||
-    a.unicast.keepAllRoutes !== b.unicast.keepAllRoutes
-  );
+/**
+ * What cannot change without a new session: what the OPEN carries (RFC 4271
+ * section 4.2, RFC 5492 capabilities) and the transport endpoints. The name of
+ * the first such change, undefined when there is none.
+ */
+function sessionChanged(a: PeerConfig, b: PeerConfig): string | undefined {
+  const open: [string, unknown, unknown][] = [
+    ['remote-as', a.remoteAs, b.remoteAs],
+    ['remote-port', a.remotePort, b.remotePort],
+    ['local-address', a.localAddress, b.localAddress],
+    ['hold-time', a.holdTime, b.holdTime],
+    ['route-refresh', a.routeRefresh, b.routeRefresh],
+    ['enhanced-route-refresh', a.enhancedRouteRefresh, b.enhancedRouteRefresh],
+    ['mvpn enabled', a.mvpn.enabled, b.mvpn.enabled],
+    ['ipv4-unicast enabled', a.unicast.enabled, b.unicast.enabled],
+  ];
+  return open.find(([, before, after]) => before !== after)?.[0];
 }
 
 /** RFC 7606 section 5.4: MVPN routes of an unknown type are skipped, the rest of the UPDATE still counts. */

@@ -12,6 +12,9 @@
 //   internal; a peer with none of these cannot run (data-missing). A
 //   remote-as that contradicts the group's type (external group and
 //   remote-as = local-as, or the reverse) is operation-failed.
+// - refresh-timing: resolved per peer (peer, else group, else global, whose
+//   YANG defaults are today's 1000 ms and 120 s) into PeerConfig.refresh;
+//   the global one is EngineConfig.refresh. A change never resets a session.
 // - timers/keepalive: the engine sends KEEPALIVE every third of the
 //   negotiated hold time (RFC 4271 section 10); another interval is refused
 //   (operation-failed) rather than ignored.
@@ -39,11 +42,8 @@ export const bgpOf = (content: readonly XmlElement[]): XmlElement | undefined =>
 export const dateAndTime = (d: Date): string => d.toISOString();
 const PREFIX = 'bgp';
 
-/** Soft reset timing (DESIGN.md section 1): the quiet period of an import without enhanced route refresh, and the bound on every peer's part. */
-export const REFRESH_TIMING: OperationTiming = { quietPeriodMs: 1000, timeoutMs: 120_000 };
-
-/** The engine's configuration while `bgp` is absent (AS 0 is reserved, RFC 7607: it is no AS of a peer). */
-const NO_BGP: EngineConfig = { localAs: 0, routerId: '0.0.0.0', groups: [], peers: [], policies: [], originated: [], refresh: REFRESH_TIMING };
+/** The engine's configuration while `bgp` is absent (AS 0 is reserved, RFC 7607: it is no AS of a peer), less the refresh timing's defaults. */
+const NO_BGP: Omit<EngineConfig, 'refresh'> = { localAs: 0, routerId: '0.0.0.0', groups: [], peers: [], policies: [], originated: [] };
 
 /** Defaults of the leaves a peer group can set, as their descriptions in ncbgp-bgp.yang say ("Default: ..."). */
 export const GROUP_LEAF_DEFAULTS = {
@@ -62,6 +62,8 @@ interface SchemaDefaults {
   readonly routeRefresh: boolean;
   readonly enhancedRouteRefresh: boolean;
   readonly defaultAction: PolicyAction;
+  /** /bgp/refresh-timing */
+  readonly refresh: OperationTiming;
 }
 
 function schemaDefaults(schema: SchemaRegistry): SchemaDefaults {
@@ -83,6 +85,7 @@ function schemaDefaults(schema: SchemaRegistry): SchemaDefaults {
     routeRefresh: leafDefault('peer', 'route-refresh') === 'true',
     enhancedRouteRefresh: leafDefault('peer', 'enhanced-route-refresh') === 'true',
     defaultAction: action === 'accept' ? 'accept' : 'reject',
+    refresh: { quietPeriodMs: Number(leafDefault('refresh-timing', 'quiet-period')), timeoutMs: 1000 * Number(leafDefault('refresh-timing', 'timeout')) },
   };
 }
 
@@ -111,6 +114,7 @@ function mappingError(tag: typeof ErrorTag.dataMissing | typeof ErrorTag.operati
 interface PeerEntry {
   readonly group: XmlElement | undefined;
   readonly localAs: number;
+  readonly refresh: OperationTiming;
   readonly config: PeerConfig;
 }
 
@@ -138,24 +142,26 @@ export class BgpConfigMapper {
   private readonly made = new WeakMap<EngineConfig, { readonly groups: ReadonlyMap<string, XmlElement>; readonly peers: PeerLayer | readonly PeerConfig[] }>();
   private policyCache?: ListCache<PolicyConfig>;
   private routeCache?: ListCache<OriginatedRoute>;
+  /** the last global refresh timing mapped: the same object while its values stay */
+  private refreshCache: OperationTiming;
 
-  constructor(
-    schema: SchemaRegistry,
-    private readonly timing: OperationTiming = REFRESH_TIMING,
-  ) {
+  constructor(schema: SchemaRegistry) {
     this.defaults = schemaDefaults(schema);
+    this.refreshCache = this.defaults.refresh;
   }
 
   /** `bgp` absent: BGP is not configured (presence container), an engine with no peers and no listener. */
   map(bgp: XmlElement | undefined): EngineConfig {
-    if (!bgp) return { ...NO_BGP, refresh: this.timing };
+    if (!bgp) return { ...NO_BGP, refresh: this.defaults.refresh };
     const localAs = num(bgp, 'local-as');
     const routerId = text(bgp, 'router-id');
     if (localAs === undefined) throw mappingError(ErrorTag.dataMissing, bgpPath('local-as'), 'local-as is not configured');
     if (routerId === undefined) throw mappingError(ErrorTag.dataMissing, bgpPath('router-id'), 'router-id is not configured');
     const listen = childOf(bgp, 'listen');
     const groups = new Map(children(bgp, 'peer-group').map((g) => [text(g, 'name') ?? '', g]));
-    const peers = children(bgp, 'peer').map((p) => this.peer(p, groups, localAs));
+    const global = refreshTiming(bgp, this.defaults.refresh);
+    const refresh = (this.refreshCache = sameTiming(this.refreshCache, global) ? this.refreshCache : global);
+    const peers = children(bgp, 'peer').map((p) => this.peer(p, groups, localAs, refresh));
     const config: EngineConfig = {
       localAs,
       routerId,
@@ -164,7 +170,7 @@ export class BgpConfigMapper {
       peers,
       policies: (this.policyCache = sameList(this.policyCache, children(bgp, 'policy'), (e) => this.policy(e))).mapped,
       originated: (this.routeCache = sameList(this.routeCache, children(bgp, 'mvpn-route'), (e) => this.route(e))).mapped,
-      refresh: this.timing,
+      refresh,
     };
     this.made.set(config, { groups, peers });
     return config;
@@ -189,7 +195,7 @@ export class BgpConfigMapper {
     const removed: string[] = [];
     const layer = new PeerLayer(made.peers);
     for (const [address, element] of touched) {
-      const pc = element && this.peer(element, made.groups, previous.localAs);
+      const pc = element && this.peer(element, made.groups, previous.localAs, previous.refresh);
       if (pc) changed.push(pc);
       else removed.push(address);
       layer.changes.set(address, pc);
@@ -211,11 +217,11 @@ export class BgpConfigMapper {
     return { config, delta: { changed, removed } };
   }
 
-  private peer(p: XmlElement, groups: ReadonlyMap<string, XmlElement>, localAs: number): PeerConfig {
+  private peer(p: XmlElement, groups: ReadonlyMap<string, XmlElement>, localAs: number, refresh: OperationTiming): PeerConfig {
     const groupName = text(p, 'group');
     const group = groupName === undefined ? undefined : groups.get(groupName);
     const cached = this.peers.get(p);
-    if (cached && cached.group === group && cached.localAs === localAs) return cached.config;
+    if (cached && cached.group === group && cached.localAs === localAs && cached.refresh === refresh) return cached.config;
     const address = text(p, 'address') ?? '';
     const at = (...rest: string[]): InstancePath => bgpPath(['peer', 'address', address], ...rest);
     if (groupName !== undefined && !group) throw mappingError(ErrorTag.dataMissing, at('group'), `peer ${address}: no peer group ${groupName} is configured`);
@@ -248,8 +254,9 @@ export class BgpConfigMapper {
       enhancedRouteRefresh: bool(p, 'enhanced-route-refresh') ?? this.defaults.enhancedRouteRefresh,
       mvpn: family(p, group, 'mvpn'),
       unicast: family(p, group, 'ipv4-unicast'),
+      refresh: refreshTiming(p, refreshTiming(group, refresh)),
     };
-    this.peers.set(p, { group, localAs, config });
+    this.peers.set(p, { group, localAs, refresh, config });
     return config;
   }
 
@@ -344,6 +351,17 @@ function family(p: XmlElement, group: XmlElement | undefined, name: keyof typeof
   };
   return { enabled: flag('enabled'), keepAllRoutes: flag('keep-all-routes'), importPolicy: leaf('import-policy'), exportPolicy: leaf('export-policy') };
 }
+
+/** The refresh-timing container of `el` (the bgp tree, a group or a peer) over the timing it inherits. */
+function refreshTiming(el: XmlElement | undefined, inherited: OperationTiming): OperationTiming {
+  const own = childOf(el, 'refresh-timing');
+  const quiet = num(own, 'quiet-period');
+  const timeout = num(own, 'timeout');
+  if (quiet === undefined && timeout === undefined) return inherited;
+  return { quietPeriodMs: quiet ?? inherited.quietPeriodMs, timeoutMs: timeout === undefined ? inherited.timeoutMs : 1000 * timeout };
+}
+
+const sameTiming = (a: OperationTiming, b: OperationTiming): boolean => a.quietPeriodMs === b.quietPeriodMs && a.timeoutMs === b.timeoutMs;
 
 /** An mvpn-route entry (or a Leaf A-D route's route-key) as the NLRI fields of its type (RFC 6514 section 4). */
 function mvpnRoute(el: XmlElement, at: (leaf: string[]) => InstancePath): MvpnRoute {

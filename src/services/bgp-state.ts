@@ -13,13 +13,14 @@ const AFI_SAFI_IDENTITIES: ReadonlySet<string> = new Set(['ipv4-mvpn', 'ipv4-uni
 const e = (name: string, content: XmlElement[] | string | number | boolean): XmlElement => elem(NS_BGP, name, content);
 
 function counters(name: string, c: FamilyCounters | undefined): XmlElement[] {
-  return c ? [e(name, [e('received', c.received), e('accepted', c.accepted), e('advertised', c.advertised)])] : [];
+  return c ? [e(name, [e('received', c.received), e('accepted', c.accepted), e('advertised', c.advertised), e('keep-all-routes-pending', c.keepAllRoutesPending)])] : [];
 }
 
 /** One peer's `state` container, as of `now`. */
 export function peerState(p: PeerStatus, now: Date): XmlElement {
   const content: XmlElement[] = [e('session-state', p.state)];
   if (p.establishedAt) content.push(e('uptime', Math.max(0, Math.floor((now.getTime() - p.establishedAt.getTime()) / 1000))));
+  if (p.lastDownReason !== undefined) content.push(e('last-down-reason', p.lastDownReason));
   const neg = p.state === 'established' ? p.negotiated : undefined;
   if (neg) {
     // identityref values carry their module's prefix, declared where they stand (RFC 7950 section 9.10.3)

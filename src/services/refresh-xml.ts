@@ -86,7 +86,7 @@ export function refreshReply(started: RefreshStarted): XmlElement[] {
   ];
 }
 
-/** The peer-result grouping: reason for skipped and failed peers, completion for completed ones. */
+/** The peer-result grouping: reason for skipped and failed peers (and a quiet-period completion with no BoRR), completion for completed ones. */
 function peerResult(r: PeerResult): XmlElement[] {
   const out = [leaf('peer-address', r.peerAddress), ...afiSafi(r.family), leaf('direction', r.direction), leaf('status', r.status)];
   if (r.reason !== undefined) out.push(leaf('reason', r.reason));

@@ -1,17 +1,20 @@
 // The running `bgp` tree as the engine's configuration: YANG defaults,
 // peer-group inheritance, policies, originated routes, the configurations
 // the engine cannot run (rpc-error with error-path), and the incremental
-// mapping of a commit that touches only peers.
+// mapping of a commit that touches only peers; refresh timing, global, per
+// group and per peer.
 import assert from 'node:assert/strict';
 import type { EngineConfig, PeerConfig } from '../../src/bgp/engine';
 import { diffConfig } from '../../src/datastore/diff';
 import { NetconfRpcError } from '../../src/netconf/rpc-error';
 import { parseXml, XmlElement } from '../../src/netconf/xml';
-import { BgpConfigMapper, GROUP_LEAF_DEFAULTS, NS_BGP, REFRESH_TIMING } from '../../src/services/bgp-config';
-import { dataChild, SchemaRegistry } from '../../src/yang/schema';
+import { BgpConfigMapper, GROUP_LEAF_DEFAULTS, NS_BGP } from '../../src/services/bgp-config';
+import { dataChild, type DataNodeSchema, SchemaRegistry } from '../../src/yang/schema';
 
 const schema = SchemaRegistry.load();
 const bgp = (inner: string): XmlElement => parseXml(`<bgp xmlns="${NS_BGP}"><local-as>65000</local-as><router-id>192.0.2.1</router-id>${inner}</bgp>`);
+/** /bgp/refresh-timing's YANG defaults: 1000 ms, 120 s */
+const REFRESH_DEFAULTS = { quietPeriodMs: 1000, timeoutMs: 120_000 };
 const peerOf = (c: EngineConfig, address: string): PeerConfig => {
   const p = c.peers.find((x) => x.address === address);
   assert.ok(p, `peer ${address} mapped`);
@@ -33,18 +36,37 @@ const DEFAULT_PEER: PeerConfig = {
   enhancedRouteRefresh: true,
   mvpn: { enabled: true, keepAllRoutes: false, importPolicy: undefined, exportPolicy: undefined },
   unicast: { enabled: false, keepAllRoutes: false, importPolicy: undefined, exportPolicy: undefined },
+  refresh: REFRESH_DEFAULTS,
 };
 
 describe('services: bgp configuration -> engine configuration', () => {
   describe('YANG defaults', () => {
-    it('a bare configuration gets the module defaults: listen 127.0.0.1:1179, remote-port 179, timers 90/120, both route refresh capabilities, MVPN on, unicast off', () => {
+    it('a bare configuration gets the module defaults: listen 127.0.0.1:1179, remote-port 179, timers 90/120, both route refresh capabilities, MVPN on, unicast off, refresh quiet period 1000 ms and timeout 120 s', () => {
       const c = new BgpConfigMapper(schema).map(bgp('<peer><address>10.0.0.1</address><remote-as>65001</remote-as></peer>'));
-      assert.deepEqual(c, { localAs: 65000, routerId: '192.0.2.1', listen: { address: '127.0.0.1', port: 1179 }, groups: [], peers: [DEFAULT_PEER], policies: [], originated: [], refresh: REFRESH_TIMING });
+      assert.deepEqual(c, { localAs: 65000, routerId: '192.0.2.1', listen: { address: '127.0.0.1', port: 1179 }, groups: [], peers: [DEFAULT_PEER], policies: [], originated: [], refresh: REFRESH_DEFAULTS });
     });
 
-    it('no bgp container: no peers, no listener', () => {
+    it('no bgp container: no peers, no listener, the default refresh timing', () => {
       const c = new BgpConfigMapper(schema).map(undefined);
-      assert.deepEqual([c.peers, c.listen, c.groups], [[], undefined, []]);
+      assert.deepEqual([c.peers, c.listen, c.groups, c.refresh], [[], undefined, [], REFRESH_DEFAULTS]);
+    });
+
+    it('refresh-timing: YANG defaults globally (1000 milliseconds, 120 seconds), none in a group or a peer (they inherit)', () => {
+      const top = schema.topLevel(NS_BGP, 'bgp');
+      assert.ok(top && top.kind === 'container');
+      const leaves = (node: DataNodeSchema | undefined): Record<string, [string | undefined, string | undefined]> => {
+        assert.ok(node && (node.kind === 'container' || node.kind === 'list'));
+        const timing = dataChild(node, 'refresh-timing', NS_BGP);
+        assert.ok(timing && timing.kind === 'container');
+        const leaf = (name: string): [string | undefined, string | undefined] => {
+          const l = dataChild(timing, name, NS_BGP);
+          assert.ok(l && l.kind === 'leaf', name);
+          return [l.default, l.units];
+        };
+        return { 'quiet-period': leaf('quiet-period'), timeout: leaf('timeout') };
+      };
+      assert.deepEqual(leaves(top), { 'quiet-period': ['1000', 'milliseconds'], timeout: ['120', 'seconds'] });
+      for (const list of ['peer-group', 'peer']) assert.deepEqual(leaves(dataChild(top, list, NS_BGP)), { 'quiet-period': [undefined, 'milliseconds'], timeout: [undefined, 'seconds'] }, list);
     });
 
     it('the defaults of group-settable leaves are the ones their YANG descriptions state, and those leaves carry no YANG default', () => {
@@ -106,6 +128,52 @@ describe('services: bgp configuration -> engine configuration', () => {
         assert.deepEqual(Object.fromEntries(Object.keys(c.expect).map((k) => [k, p[k as keyof PeerConfig]])), c.expect);
       });
     }
+  });
+
+  describe('refresh timing: the peer, else its group, else the global value, leaf by leaf', () => {
+    const timing = (quiet?: number, timeout?: number): string =>
+      `<refresh-timing>${quiet === undefined ? '' : `<quiet-period>${quiet}</quiet-period>`}${timeout === undefined ? '' : `<timeout>${timeout}</timeout>`}</refresh-timing>`;
+    const GROUPS = `<peer-group><name>slow</name>${timing(5000)}</peer-group><peer-group><name>plain</name></peer-group>`;
+    const peer = (address: string, inner = ''): string => `<peer><address>${address}</address><remote-as>65001</remote-as>${inner}</peer>`;
+    const cases: { name: string; global: string; peer: string; expect: { quietPeriodMs: number; timeoutMs: number } }[] = [
+      { name: 'nothing set: the defaults', global: '', peer: peer('10.0.0.1'), expect: REFRESH_DEFAULTS },
+      { name: 'global set: every peer', global: timing(300, 30), peer: peer('10.0.0.1'), expect: { quietPeriodMs: 300, timeoutMs: 30_000 } },
+      { name: 'a group without timing: the global value', global: timing(300, 30), peer: peer('10.0.0.1', '<group>plain</group>'), expect: { quietPeriodMs: 300, timeoutMs: 30_000 } },
+      { name: "the group's quiet period over the global one, the global timeout", global: timing(300, 30), peer: peer('10.0.0.1', '<group>slow</group>'), expect: { quietPeriodMs: 5000, timeoutMs: 30_000 } },
+      { name: "the peer's timeout over the global one, its group's quiet period", global: timing(300, 30), peer: peer('10.0.0.1', `<group>slow</group>${timing(undefined, 600)}`), expect: { quietPeriodMs: 5000, timeoutMs: 600_000 } },
+      { name: "the peer's values over its group's", global: '', peer: peer('10.0.0.1', `<group>slow</group>${timing(100, 1)}`), expect: { quietPeriodMs: 100, timeoutMs: 1000 } },
+    ];
+    for (const c of cases) {
+      it(c.name, () => {
+        const config = new BgpConfigMapper(schema).map(bgp(`${c.global}${GROUPS}${c.peer}`));
+        assert.deepEqual(config.peers[0].refresh, c.expect);
+      });
+    }
+
+    it('a global change maps every peer again with it; an unchanged one keeps the peers the same objects', () => {
+      const mapper = new BgpConfigMapper(schema);
+      const tree = bgp(`${timing(300)}${peer('10.0.0.1')}`);
+      // the same peer element under another global refresh-timing element
+      const withGlobal = (quiet: number): XmlElement => ({ ...tree, children: tree.children.map((e) => (e.name === 'refresh-timing' ? parseXml(`<refresh-timing xmlns="${NS_BGP}"><quiet-period>${quiet}</quiet-period></refresh-timing>`) : e)) });
+      const a = mapper.map(tree);
+      assert.equal(peerOf(mapper.map(withGlobal(300)), '10.0.0.1'), peerOf(a, '10.0.0.1'), 'same values: same objects');
+      const b = mapper.map(withGlobal(700));
+      assert.deepEqual([b.refresh, peerOf(b, '10.0.0.1').refresh], [
+        { quietPeriodMs: 700, timeoutMs: 120_000 },
+        { quietPeriodMs: 700, timeoutMs: 120_000 },
+      ]);
+    });
+
+    it('a peer timing change is a peer delta (the engine keeps the session: timing is not in the OPEN)', () => {
+      const mapper = new BgpConfigMapper(schema);
+      const before = bgp(`${timing(300)}${peer('10.0.0.1')}${peer('10.0.0.2')}`);
+      const after = bgp(`${timing(300)}${peer('10.0.0.1', timing(2000, 10))}${peer('10.0.0.2')}`);
+      const previous = mapper.map(before);
+      const r = mapper.update(previous, after, diffConfig(schema, [before], [after]));
+      assert.deepEqual(r.delta?.changed.map((p) => [p.address, p.refresh]), [['10.0.0.1', { quietPeriodMs: 2000, timeoutMs: 10_000 }]]);
+      assert.equal(peerOf(r.config, '10.0.0.2'), peerOf(previous, '10.0.0.2'));
+      assert.deepEqual({ ...peerOf(r.config, '10.0.0.1'), refresh: undefined }, { ...peerOf(previous, '10.0.0.1'), refresh: undefined }, 'nothing else of the peer changed');
+    });
   });
 
   describe('configurations the engine cannot run: an rpc-error naming the node', () => {

@@ -30,8 +30,8 @@ const ESTABLISHED: PeerStatus = {
   state: 'established',
   negotiated: NEGOTIATED,
   establishedAt: new Date('2026-11-25T09:58:59.500Z'),
-  mvpn: { received: 10, accepted: 8, advertised: 7 },
-  unicast: { received: 3, accepted: 3, advertised: 0 },
+  mvpn: { received: 10, accepted: 8, advertised: 7, keepAllRoutesPending: true },
+  unicast: { received: 3, accepted: 3, advertised: 0, keepAllRoutesPending: false },
   lastCompleted: { import: new Date('2026-11-25T09:59:01.000Z'), export: new Date('2026-11-25T09:59:02.250Z') },
   refreshRequestedAt: new Date('2026-11-25T09:59:03.000Z'),
 };
@@ -39,14 +39,14 @@ const ESTABLISHED: PeerStatus = {
 describe('services: bgp operational state', () => {
   const cases: { name: string; peer: PeerStatus; expect: string }[] = [
     {
-      name: 'an established peer: uptime in whole seconds, negotiated families as identities (unknown ones left out), counts per family, last refreshes',
+      name: 'an established peer: uptime in whole seconds, negotiated families as identities (unknown ones left out), counts per family, keep-all-routes pending, last refreshes',
       peer: ESTABLISHED,
       expect:
         `<state xmlns="${NS}"><session-state>established</session-state><uptime>60</uptime>` +
         `<negotiated><afi-safi xmlns:bgp="${NS}">bgp:ipv4-mvpn</afi-safi><afi-safi xmlns:bgp="${NS}">bgp:ipv4-unicast</afi-safi>` +
         '<route-refresh>true</route-refresh><enhanced-route-refresh>false</enhanced-route-refresh><four-octet-as>true</four-octet-as><hold-time>30</hold-time></negotiated>' +
-        '<mvpn><received>10</received><accepted>8</accepted><advertised>7</advertised></mvpn>' +
-        '<ipv4-unicast><received>3</received><accepted>3</accepted><advertised>0</advertised></ipv4-unicast>' +
+        '<mvpn><received>10</received><accepted>8</accepted><advertised>7</advertised><keep-all-routes-pending>true</keep-all-routes-pending></mvpn>' +
+        '<ipv4-unicast><received>3</received><accepted>3</accepted><advertised>0</advertised><keep-all-routes-pending>false</keep-all-routes-pending></ipv4-unicast>' +
         '<last-refresh><import>2026-11-25T09:59:01.000Z</import><export>2026-11-25T09:59:02.250Z</export><received>2026-11-25T09:59:03.000Z</received></last-refresh></state>',
     },
     {
@@ -55,9 +55,9 @@ describe('services: bgp operational state', () => {
       expect: `<state xmlns="${NS}"><session-state>active</session-state></state>`,
     },
     {
-      name: 'a session that went down keeps its last refresh times',
-      peer: { address: '127.0.0.3', external: false, state: 'idle', negotiated: NEGOTIATED, lastCompleted: { export: new Date('2026-11-25T09:00:00.000Z') } },
-      expect: `<state xmlns="${NS}"><session-state>idle</session-state><last-refresh><export>2026-11-25T09:00:00.000Z</export></last-refresh></state>`,
+      name: 'a session that went down tells why, and keeps its last refresh times',
+      peer: { address: '127.0.0.3', external: false, state: 'idle', negotiated: NEGOTIATED, lastCompleted: { export: new Date('2026-11-25T09:00:00.000Z') }, lastDownReason: 'NOTIFICATION received: cease / other configuration change' },
+      expect: `<state xmlns="${NS}"><session-state>idle</session-state><last-down-reason>NOTIFICATION received: cease / other configuration change</last-down-reason><last-refresh><export>2026-11-25T09:00:00.000Z</export></last-refresh></state>`,
     },
   ];
   for (const c of cases) it(c.name, () => assert.equal(serialize(peerState(c.peer, NOW)), c.expect));

@@ -141,7 +141,7 @@ describe('services: the bgp configuration drives the engine (server process, NET
     assert.equal(v.remoteAs, '65001', 'configuration and state in one list entry');
     assert.deepEqual(v.families, ['bgp:ipv4-mvpn']);
     assert.deepEqual(v.negotiated, { 'route-refresh': 'true', 'enhanced-route-refresh': 'true', 'four-octet-as': 'true', 'hold-time': '90' });
-    assert.deepEqual(v.mvpn, { received: '3', accepted: '3', advertised: '1' }, 'its three routes in, the locally originated route out');
+    assert.deepEqual(v.mvpn, { received: '3', accepted: '3', advertised: '1', 'keep-all-routes-pending': 'false' }, 'its three routes in, the locally originated route out');
     assert.match(e.uptime ?? '', /^\d+$/);
     // the IBGP peer (group core: internal, so AS 65000) came in through bgp/listen
     const i = await established(IBGP_PEER);
@@ -179,6 +179,19 @@ describe('services: the bgp configuration drives the engine (server process, NET
     assert.deepEqual(transitions.slice(seen), [], 'neither peer saw its session change');
     ok(await commit(`<peer><address>${EBGP_PEER}</address><mvpn><import-policy nc:operation="delete"/></mvpn></peer>`));
     assert.deepEqual(transitions.slice(seen), []);
+  });
+
+  it('a refresh timing change, per peer, per group or global, applies without a session reset', async () => {
+    await established(EBGP_PEER);
+    await established(IBGP_PEER);
+    const seen = transitions.length;
+    const timing = (quiet: number, timeout: number): string => `<refresh-timing><quiet-period>${quiet}</quiet-period><timeout>${timeout}</timeout></refresh-timing>`;
+    const places = [(t: string) => `<peer><address>${EBGP_PEER}</address>${t}</peer>`, (t: string) => `<peer-group><name>core</name>${t}</peer-group>`, (t: string) => t];
+    for (const at of places) ok(await commit(at(timing(300, 10))));
+    for (const at of places) ok(await commit(at('<refresh-timing nc:operation="delete"/>')));
+    assert.equal((await view(EBGP_PEER))?.sessionState, 'established');
+    assert.equal((await view(IBGP_PEER))?.sessionState, 'established');
+    assert.deepEqual(transitions.slice(seen), [], 'neither peer saw its session change');
   });
 
   it('a remote-as change resets the session; the right AS brings it back', async () => {

@@ -30,7 +30,7 @@ export interface RefreshCandidate {
 /** How a selected peer is refreshed. */
 export type RefreshMethod =
   | 'local' // import with keep-all-routes: the stored Adj-RIB-In through the import policy again
-  | 'enhanced' // import: ROUTE-REFRESH, the peer answers BoRR ... EoRR (RFC 7313)
+  | 'enhanced' // import: ROUTE-REFRESH, the peer answers BoRR ... EoRR (RFC 7313); no BoRR: as quiet-period
   | 'quiet-period' // import: ROUTE-REFRESH, done after a quiet period (RFC 2918 only)
   | 'export'; // export policy again, the difference sent, done when drained
 
@@ -136,7 +136,7 @@ export interface Timers {
 }
 
 export interface OperationTiming {
-  /** import without enhanced route refresh: done after this long with no UPDATE of the family */
+  /** import: done after this long with no UPDATE of the family (with enhanced route refresh: and no BoRR) */
   readonly quietPeriodMs: number;
   /** a selected peer not done after this long has failed */
   readonly timeoutMs: number;
@@ -145,14 +145,18 @@ export interface OperationTiming {
 interface Tracked {
   readonly method: RefreshMethod;
   routes: number;
+  /** armed while the quiet-period rule applies (an enhanced import: until BoRR) */
   quiet?: unknown;
   timeout?: unknown;
   done: boolean;
 }
 
+/** The reason of an enhanced import completed by quiet period. */
+export const NO_BORR = 'peer sent no BoRR';
+
 /**
  * One refresh operation's bookkeeping: the engine reports what it saw (an
- * UPDATE, EoRR, drain, session down) and this decides completion.
+ * UPDATE, BoRR, EoRR, drain, session down) and this decides completion.
  */
 export class RefreshOperation {
   readonly startTime = new Date();
@@ -167,7 +171,8 @@ export class RefreshOperation {
     readonly selector: PeerSelector,
     selected: readonly SelectedPeer[],
     skipped: readonly SkippedPeer[],
-    private readonly timing: OperationTiming,
+    /** each selected peer's timing */
+    private readonly timing: (address: string) => OperationTiming,
     private readonly timers: Timers,
     private readonly onPeerDone: (r: PeerResult) => void,
     private readonly onDone: (s: OperationSummary) => void,
@@ -179,12 +184,15 @@ export class RefreshOperation {
   /**
    * Reports the skipped peers and arms the selected peers' timers; call it
    * once the reply naming the operation is out, before the per-peer work.
+   * An enhanced import waits for BoRR only a quiet period: a peer that
+   * sends none completes by the quiet-period rule.
    */
   start(): void {
     for (const r of this.results) this.onPeerDone(r);
     for (const [address, t] of this.peers) {
-      t.timeout = this.timers.setTimeout(() => this.fail(address, `not done within ${this.timing.timeoutMs} ms`), this.timing.timeoutMs);
-      if (t.method === 'quiet-period') this.armQuiet(address, t);
+      const { timeoutMs } = this.timing(address);
+      t.timeout = this.timers.setTimeout(() => this.fail(address, `not done within ${timeoutMs} ms`), timeoutMs);
+      if (t.method === 'quiet-period' || t.method === 'enhanced') this.armQuiet(address, t);
     }
     this.finishIfDone();
   }
@@ -198,12 +206,19 @@ export class RefreshOperation {
     return this.peers.get(address)?.method;
   }
 
-  /** An UPDATE of the family from the peer: counts its routes, restarts the quiet period. */
+  /** An UPDATE of the family from the peer: counts its routes, restarts the quiet period while one applies. */
   updateReceived(address: string, routes: number): void {
     const t = this.peers.get(address);
     if (!t || t.done) return;
     t.routes += routes;
-    if (t.method === 'quiet-period') this.armQuiet(address, t);
+    if (t.quiet !== undefined) this.armQuiet(address, t);
+  }
+
+  /** The peer's BoRR (RFC 7313 section 4): an enhanced import now completes at EoRR, not by quiet period. */
+  borrReceived(address: string): void {
+    const t = this.peers.get(address);
+    if (!t || t.done || t.method !== 'enhanced') return;
+    this.clearQuiet(t);
   }
 
   /** The work is done: EoRR received, the local re-evaluation ran, or the export drained. */
@@ -221,13 +236,20 @@ export class RefreshOperation {
   }
 
   private armQuiet(address: string, t: Tracked): void {
+    this.clearQuiet(t);
+    // RFC 7313 section 4 has the peer answer with BoRR; one that does not gets the RFC 2918 rule
+    const reason = t.method === 'enhanced' ? NO_BORR : undefined;
+    t.quiet = this.timers.setTimeout(() => this.end(address, t, 'completed', { completion: 'quiet-period', reason }), this.timing(address).quietPeriodMs);
+  }
+
+  private clearQuiet(t: Tracked): void {
     if (t.quiet !== undefined) this.timers.clearTimeout(t.quiet);
-    t.quiet = this.timers.setTimeout(() => this.complete(address, 'quiet-period'), this.timing.quietPeriodMs);
+    t.quiet = undefined;
   }
 
   private end(address: string, t: Tracked, status: PeerStatus, extra: { reason?: string; completion?: Completion }): void {
     t.done = true;
-    if (t.quiet !== undefined) this.timers.clearTimeout(t.quiet);
+    this.clearQuiet(t);
     if (t.timeout !== undefined) this.timers.clearTimeout(t.timeout);
     const r = this.result(address, status, { ...extra, routes: t.routes });
     this.results.push(r);

@@ -43,7 +43,7 @@ const generation = (): Generation => ({ accepted: new Map(), rejected: new Map()
 
 export class AdjRibIn {
   readonly source: RouteSource;
-  readonly keepAllRoutes: boolean;
+  private keepAll: boolean;
   private readonly locRib: LocRib;
   private importPolicy: Policy | undefined;
   private fresh = generation();
@@ -55,8 +55,25 @@ export class AdjRibIn {
   constructor(options: AdjRibInOptions) {
     this.source = options.source;
     this.locRib = options.locRib;
-    this.keepAllRoutes = options.keepAllRoutes;
+    this.keepAll = options.keepAllRoutes;
     this.importPolicy = options.importPolicy;
+  }
+
+  get keepAllRoutes(): boolean {
+    return this.keepAll;
+  }
+
+  /**
+   * keep-all-routes turned on or off on a live session. On: rejected routes
+   * keep their attributes from now on (the ones rejected before come back with
+   * the peer's answer to a ROUTE-REFRESH); off: the pre-policy copy of the
+   * rejected routes is dropped.
+   */
+  setKeepAllRoutes(on: boolean): void {
+    if (on === this.keepAll) return;
+    this.keepAll = on;
+    if (on) return;
+    for (const g of this.generations()) for (const key of g.rejected.keys()) g.rejected.set(key, undefined);
   }
 
   /** A route advertised by the peer (replacing its previous one for `key`); returns whether import policy accepted it. */
@@ -79,7 +96,7 @@ export class AdjRibIn {
       if (stale.accepted.delete(key)) wasAccepted = true;
       stale.rejected.delete(key);
     }
-    fresh.rejected.set(key, this.keepAllRoutes ? attributes : undefined);
+    fresh.rejected.set(key, this.keepAll ? attributes : undefined);
     if (wasAccepted) this.locRib.remove(key, this.source);
     return false;
   }
@@ -125,7 +142,7 @@ export class AdjRibIn {
    * copy, updates the Loc-RIB, and returns the routes whose outcome changed.
    */
   reapplyImportPolicy(policy: Policy | undefined): ImportChanges {
-    if (!this.keepAllRoutes) throw new Error('import policy can be re-applied locally only with keep-all-routes');
+    if (!this.keepAll) throw new Error('import policy can be re-applied locally only with keep-all-routes');
     this.importPolicy = policy;
     const changes: ImportChanges = { accepted: [], rejected: [] };
     for (const g of this.generations()) {

@@ -98,8 +98,23 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.begin();
   }
 
-  /** ManualStop: Cease / administrative shutdown (RFC 4486, RFC 9003 communication) on every connection, then Idle. */
-  stop(reason = 'administrative shutdown'): void {
+  /**
+   * Passive and the ConnectRetryTime are not in the OPEN (RFC 4271 section
+   * 8.1.1): a session up stays up; they take effect at the next connection
+   * attempt, and a peer waiting passively with no connection starts one now.
+   */
+  setConnectionPolicy(passive: boolean, connectRetryTime: number): void {
+    const nowActive = this.config.passive && !passive;
+    this.config.passive = passive;
+    this.config.connectRetryTime = connectRetryTime;
+    if (nowActive && this.started && this.links.length === 0 && this.base === 'active') this.connectOut();
+  }
+
+  /**
+   * ManualStop: a Cease (RFC 4486 subcode) on every connection, then Idle.
+   * Administrative shutdown carries the reason as its communication (RFC 9003).
+   */
+  stop(reason = 'administrative shutdown', subcode: number = CeaseSubcode.ADMINISTRATIVE_SHUTDOWN): void {
     if (!this.started) return;
     this.started = false;
     this.clearRetryTimer();
@@ -108,9 +123,10 @@ export class Peer extends EventEmitter<PeerEvents> {
     let notification: NotificationInfo | undefined;
     for (const l of links) {
       if (l.fsm && l.fsm.state !== 'idle') {
-        const data = shutdownCommunication(reason);
-        l.fsm.cease(CeaseSubcode.ADMINISTRATIVE_SHUTDOWN, reason, data);
-        notification = { code: ErrorCode.CEASE, subcode: CeaseSubcode.ADMINISTRATIVE_SHUTDOWN, data, sent: true };
+        // RFC 9003 section 2: a communication goes with Administrative Shutdown and Reset only
+        const data = subcode === CeaseSubcode.ADMINISTRATIVE_SHUTDOWN || subcode === CeaseSubcode.ADMINISTRATIVE_RESET ? shutdownCommunication(reason) : Buffer.alloc(0);
+        l.fsm.cease(subcode, reason, data);
+        notification = { code: ErrorCode.CEASE, subcode, data, sent: true };
       } else l.conn.destroy();
     }
     const was = this.reported;
@@ -299,7 +315,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       this.unlink(l);
       l.conn.destroy();
     }
-    this.connectOut();
+    this.begin(); // connect again, or wait for the peer if made passive meanwhile
   }
 
   private armRetryTimer(): void {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { OperationSummary, PeerResult, PeerSelector, RefreshCandidate, RefreshOperation, RefreshSelectionError, selectPeers, Timers } from '../../../src/bgp/refresh/operation';
+import { NO_BORR, OperationSummary, OperationTiming, PeerResult, PeerSelector, RefreshCandidate, RefreshOperation, RefreshSelectionError, selectPeers, Timers } from '../../../src/bgp/refresh/operation';
 
 const MVPN = { afi: 1, safi: 5 };
 
@@ -78,12 +78,12 @@ describe('refresh operation: selection', () => {
 });
 
 describe('refresh operation: completion', () => {
-  function run(selectorPeers: string[]) {
+  function run(selectorPeers: string[], timing: (address: string) => OperationTiming = () => ({ quietPeriodMs: 1000, timeoutMs: 10000 })) {
     const timers = fakeTimers();
     const results: PeerResult[] = [];
     const done: OperationSummary[] = [];
     const { selected, skipped } = selectPeers(PEERS.filter((p) => selectorPeers.includes(p.address)), GROUPS, { kind: 'all' }, MVPN, 'import');
-    const op = new RefreshOperation(7, MVPN, 'import', { kind: 'all' }, selected, skipped, { quietPeriodMs: 1000, timeoutMs: 10000 }, timers, (r) => results.push(r), (s) => done.push(s));
+    const op = new RefreshOperation(7, MVPN, 'import', { kind: 'all' }, selected, skipped, timing, timers, (r) => results.push(r), (s) => done.push(s));
     op.start();
     return { op, timers, results, done };
   }
@@ -117,10 +117,49 @@ describe('refresh operation: completion', () => {
 
   it('a peer that never finishes fails with the reason; a peer that goes down fails too', () => {
     const { op, timers, results, done } = run(['10.0.0.6', '10.0.0.2']);
+    op.borrReceived('10.0.0.6');
     op.fail('10.0.0.2', 'session went down: hold timer expired');
     timers.advance(10000);
     assert.deepEqual(results.map((r) => [r.peerAddress, r.status, r.reason]), [['10.0.0.2', 'failed', 'session went down: hold timer expired'], ['10.0.0.6', 'failed', 'not done within 10000 ms']]);
     assert.equal(done[0].failed, 2);
+  });
+
+  it('enhanced route refresh and no BoRR within the quiet period: completed by quiet period, the reason says the peer sent no BoRR (RFC 7313 section 4)', () => {
+    const { timers, results, done } = run(['10.0.0.6']);
+    timers.advance(999);
+    assert.equal(results.length, 0);
+    timers.advance(1);
+    assert.deepEqual(results.map((r) => [r.status, r.completion, r.reason]), [['completed', 'quiet-period', NO_BORR]]);
+    assert.equal(done[0].completed, 1);
+  });
+
+  it('enhanced route refresh, UPDATEs but no BoRR: waits until the UPDATEs go quiet', () => {
+    const { op, timers, results } = run(['10.0.0.6']);
+    for (let i = 0; i < 5; i++) {
+      timers.advance(900);
+      op.updateReceived('10.0.0.6', 1);
+    }
+    assert.equal(results.length, 0);
+    timers.advance(1000);
+    assert.deepEqual(results.map((r) => [r.status, r.completion, r.reason, r.routes]), [['completed', 'quiet-period', NO_BORR, 5]]);
+  });
+
+  it('enhanced route refresh after BoRR: no quiet period, EoRR completes', () => {
+    const { op, timers, results } = run(['10.0.0.6']);
+    timers.advance(500);
+    op.borrReceived('10.0.0.6');
+    op.updateReceived('10.0.0.6', 4);
+    timers.advance(5000);
+    assert.equal(results.length, 0, 'quiet after BoRR decides nothing');
+    op.complete('10.0.0.6', 'eorr');
+    assert.deepEqual(results.map((r) => [r.status, r.completion, r.reason, r.routes]), [['completed', 'eorr', undefined, 4]]);
+  });
+
+  it("each peer's own timing: quiet period and timeout", () => {
+    const timing = (address: string): OperationTiming => (address === '10.0.0.2' ? { quietPeriodMs: 300, timeoutMs: 60000 } : { quietPeriodMs: 5000, timeoutMs: 2000 });
+    const { timers, results } = run(['10.0.0.2', '10.0.0.6'], timing);
+    timers.advance(2000);
+    assert.deepEqual(results.map((r) => [r.peerAddress, r.status, r.completion ?? r.reason]), [['10.0.0.2', 'completed', 'quiet-period'], ['10.0.0.6', 'failed', 'not done within 2000 ms']]);
   });
 
   it('skipped peers are reported at start, and nothing selected ends the operation at once', () => {
