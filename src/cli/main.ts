@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { bgpDecodeCommand } from './bgp-decode';
 import { labCommand } from './lab';
 import { refreshCommand } from './refresh';
+import { stateCommand } from './state';
 import { createLogger } from '../log';
 import { ConfigError, loadConfig } from '../server/config';
 import { startServer } from '../server/server';
@@ -15,6 +16,9 @@ const USAGE = `usage:
         [--host H] [--port P] [--user U] [--password PW | --key FILE] [--json] [--timeout S]
                                   soft reset over NETCONF, peer by peer (also: refresh ipv4-unicast ...)
   ncbgp bgp decode <hex>          print a BGP message as JSON (route types by name, RD, sources, groups, attributes)
+  ncbgp state check DIR           report on a state directory's files; exit 1 when the server would refuse them
+  ncbgp state recover DIR --to-last-good
+                                  bring damaged state back to its last good commit, keeping a copy of the damage
 `;
 
 async function serve(args: string[]): Promise<void> {
@@ -44,6 +48,8 @@ async function main(argv: string[]): Promise<void> {
       return refreshCommand(rest);
     case 'bgp':
       return bgpDecodeCommand(rest);
+    case 'state':
+      return stateCommand(rest);
     case undefined:
     case 'help':
     case '--help':

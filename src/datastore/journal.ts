@@ -6,11 +6,16 @@
 //   +--------------------+--------------------+------------------+
 //   | length (4 octets)  | CRC-32 (4 octets)  | payload (UTF-8)  |
 //   +--------------------+--------------------+------------------+
-// A record torn by a crash (short, or its CRC does not match) ends the
-// journal: it and anything after it are cut off when the journal is opened.
+// A record is never empty (a commit is a <data> document). A bad record
+// (short, empty, too long, or its CRC does not match) with no valid record
+// anywhere after it is a tail torn by a crash: it and everything after it are
+// cut off when the journal is opened. A bad record with a valid one after it
+// (found by trying every later byte offset: records carry no marker) is
+// damage to acknowledged commits: open() refuses, changing nothing.
 // Appends made while a write is in flight are written and synced together
 // (group commit); each append resolves once its record is on disk.
 import * as fs from 'node:fs';
+import { JournalCorruption, StateCorruptError } from './state-errors';
 
 const HEADER = 8;
 /** A record larger than this is damage, not a commit. */
@@ -41,17 +46,43 @@ export function encodeRecord(payload: string): Buffer {
   return Buffer.concat([header, body]);
 }
 
-/** The payloads of the intact records at the start of `buf`, and how many octets they take. */
-export function decodeRecords(buf: Buffer): { payloads: string[]; intact: number } {
+/** Why the record at `at` is not valid, or its length when it is. */
+function recordAt(buf: Buffer, at: number): number | string {
+  if (buf.length - at < HEADER) return 'header cut short';
+  const length = buf.readUInt32BE(at);
+  if (length === 0) return 'empty record';
+  if (length > MAX_RECORD) return 'length too large';
+  if (buf.length - at - HEADER < length) return 'length past the end of the file';
+  if (crc32(buf.subarray(at + HEADER, at + HEADER + length)) !== buf.readUInt32BE(at + 4)) return 'CRC mismatch';
+  return length;
+}
+
+export interface DecodedJournal {
+  /** the payloads of the intact records at the start */
+  readonly payloads: string[];
+  /** how many octets they take */
+  readonly intact: number;
+  /** why decoding stopped before the end, when it did */
+  readonly damage?: { readonly offset: number; readonly reason: string };
+  /** set when a valid record follows the damage: corruption, not a torn tail */
+  readonly corruption?: JournalCorruption;
+}
+
+/** Decodes the records of a journal's content, telling a torn tail from corruption. */
+export function decodeRecords(buf: Buffer): DecodedJournal {
   const payloads: string[] = [];
   let at = 0;
-  while (buf.length - at >= HEADER) {
-    const length = buf.readUInt32BE(at);
-    if (length > MAX_RECORD || buf.length - at - HEADER < length) break;
-    const body = buf.subarray(at + HEADER, at + HEADER + length);
-    if (crc32(body) !== buf.readUInt32BE(at + 4)) break;
-    payloads.push(body.toString('utf8'));
-    at += HEADER + length;
+  while (at < buf.length) {
+    const r = recordAt(buf, at);
+    if (typeof r === 'string') {
+      const damage = { offset: at, reason: r };
+      for (let p = at + 1; p + HEADER < buf.length; p++) {
+        if (typeof recordAt(buf, p) === 'number') return { payloads, intact: at, damage, corruption: { record: payloads.length + 1, offset: at, reason: r, resumeAt: p } };
+      }
+      return { payloads, intact: at, damage };
+    }
+    payloads.push(buf.toString('utf8', at + HEADER, at + HEADER + r));
+    at += HEADER + r;
   }
   return { payloads, intact: at };
 }
@@ -71,16 +102,28 @@ export class Journal {
     this.durable = bytes;
   }
 
-  /** Opens (creating, mode 0600) the journal; returns it with the payloads of its intact records. */
-  static open(file: string): { journal: Journal; payloads: string[] } {
+  /**
+   * Opens (creating, mode 0600) the journal; returns it with the payloads of
+   * its intact records and the torn tail it cut off, if any. Throws
+   * StateCorruptError, changing nothing, when it is damaged before its end.
+   */
+  static open(file: string): { journal: Journal; payloads: string[]; cut?: { offset: number; bytes: number; reason: string } } {
     const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_APPEND, 0o600);
-    fs.fchmodSync(fd, 0o600);
-    const { payloads, intact } = decodeRecords(fs.readFileSync(fd));
-    if (fs.fstatSync(fd).size !== intact) {
-      fs.ftruncateSync(fd, intact);
-      fs.fsyncSync(fd);
+    try {
+      const buf = fs.readFileSync(fd);
+      const { payloads, intact, damage, corruption } = decodeRecords(buf);
+      if (corruption) throw StateCorruptError.journalDamage(file, corruption);
+      fs.fchmodSync(fd, 0o600);
+      if (damage) {
+        fs.ftruncateSync(fd, intact);
+        fs.fsyncSync(fd);
+      }
+      const cut = damage && { offset: intact, bytes: buf.length - intact, reason: damage.reason };
+      return { journal: new Journal(file, fd, intact), payloads, ...(cut && { cut }) };
+    } catch (e) {
+      fs.closeSync(fd);
+      throw e;
     }
-    return { journal: new Journal(file, fd, intact), payloads };
   }
 
   /** Octets of records on disk or on their way. */

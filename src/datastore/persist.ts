@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NS } from '../netconf/namespaces';
 import { elem, parseXml, serialize, SERVER_XML_LIMITS, XmlElement, XmlParseError } from '../netconf/xml';
+import { StateCorruptError } from './state-errors';
 
 /** `<file>.tmp-<pid>-<n>`: never the datastore's own name. */
 const TEMP_SUFFIX = /\.tmp-\d+-\d+$/;
@@ -64,11 +65,10 @@ async function writeAtomically(file: string, text: string): Promise<void> {
 
 /**
  * The content saved in `file`, or undefined when there is no such file.
- * Temporary files that a killed writer left beside it are removed. Throws,
- * naming the file, when it does not hold a saved datastore.
+ * Changes nothing on disk. Throws StateCorruptError, naming the file, when it
+ * does not hold a saved datastore.
  */
 export function loadDatastore(file: string): XmlElement[] | undefined {
-  removeStaleTemporaries(file);
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -77,15 +77,15 @@ export function loadDatastore(file: string): XmlElement[] | undefined {
     throw e;
   }
   // a file truncated to nothing says so
-  if (text === '') throw new Error(`${file}: the file is empty`);
+  if (text === '') throw new StateCorruptError(file, 'the file is empty');
   let root: XmlElement;
   try {
     root = parseXml(text, SERVER_XML_LIMITS);
   } catch (e) {
-    if (e instanceof XmlParseError) throw new Error(`${file}: ${e.message}`, { cause: e });
+    if (e instanceof XmlParseError) throw new StateCorruptError(file, e.message);
     throw e;
   }
-  if (root.ns !== NS.base || root.name !== 'data') throw new Error(`${file}: the root element is not <data> in ${NS.base}`);
+  if (root.ns !== NS.base || root.name !== 'data') throw new StateCorruptError(file, `the root element is not <data> in ${NS.base}`);
   for (const el of root.children) detach(el);
   return root.children;
 }
@@ -96,7 +96,8 @@ function detach(el: XmlElement): void {
   for (const c of el.children) detach(c);
 }
 
-function removeStaleTemporaries(file: string): void {
+/** Removes the temporary files that a killed writer of `file` left beside it. */
+export function removeStaleTemporaries(file: string): void {
   const dir = path.dirname(file);
   const base = path.basename(file);
   let names: string[];

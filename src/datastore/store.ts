@@ -18,7 +18,6 @@
 //   what a first start loads, and what copy-config startup -> running
 //   restores.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Logger } from '../log';
 import { NS } from '../netconf/namespaces';
 import { ErrorTag, ErrorType, NetconfRpcError, NetconfRpcErrors } from '../netconf/rpc-error';
@@ -29,7 +28,8 @@ import type { DataNodeSchema, ListSchema, SchemaRegistry } from '../yang/schema'
 import { DiffEntry, diffConfig, WriteGuard } from './diff';
 import { applyEdit, EditOptions } from './edit';
 import { Journal } from './journal';
-import { loadDatastore, saveDatastore } from './persist';
+import { loadDatastore, removeStaleTemporaries, saveDatastore } from './persist';
+import { prepareStateDir, stateFiles } from './state-dir';
 import { validateConfig } from './validate';
 
 export type DatastoreName = 'running' | 'candidate' | 'startup';
@@ -143,16 +143,19 @@ export class Datastores {
     const { schema, log } = opts;
     const initial = canonical(schema, opts.initial ?? [], 'initial content');
     if (!opts.stateDir) return new Datastores(schema, undefined, initial, [], log);
-    fs.mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
-    const files = { running: path.join(opts.stateDir, 'running.xml'), startup: path.join(opts.stateDir, 'startup.xml'), rollback: path.join(opts.stateDir, 'running-before-confirmed-commit.xml') };
-    const { journal, payloads } = Journal.open(path.join(opts.stateDir, 'running.journal'));
+    prepareStateDir(opts.stateDir, log);
+    const files = stateFiles(opts.stateDir);
+    // everything is read and checked before anything is written: a refused start changes nothing
     const startupSaved = loadDatastore(files.startup);
-    const startup = startupSaved ? canonical(schema, startupSaved, files.startup) : [];
     const snapshot = loadDatastore(files.running);
-    let running = snapshot ? canonical(schema, snapshot, files.running) : startupSaved ? startup : initial;
-    payloads.forEach((p, i) => (running = replay(schema, running, p, `${files.running} journal record ${i + 1}`)));
     const rollback = loadDatastore(files.rollback);
-    const store = new Datastores(schema, { ...files, journal }, running, startup, log);
+    const { journal, payloads, cut } = Journal.open(files.journal);
+    if (cut) log.warn('cut a torn tail off the journal', { file: files.journal, offset: cut.offset, bytes: cut.bytes, reason: cut.reason, journalRecords: payloads.length });
+    for (const file of [files.startup, files.running, files.rollback]) removeStaleTemporaries(file);
+    const startup = startupSaved ? canonical(schema, startupSaved, files.startup) : [];
+    let running = snapshot ? canonical(schema, snapshot, files.running) : startupSaved ? startup : initial;
+    payloads.forEach((p, i) => (running = replay(schema, running, p, `${files.journal} record ${i + 1}`)));
+    const store = new Datastores(schema, { running: files.running, startup: files.startup, rollback: files.rollback, journal }, running, startup, log);
     const source = snapshot ? 'saved' : startupSaved ? 'startup' : 'initial';
     const invalid = validateConfig(schema, running);
     if (invalid.length) throw new Error(`the ${source} running configuration is not valid: ${invalid[0].path ?? ''}: ${invalid[0].message}`);

@@ -1,5 +1,5 @@
 // The composition root: config in, a running NETCONF server out.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { utils } from 'ssh2';
 import { BgpEngine } from '../bgp/engine';
@@ -102,8 +102,6 @@ function initialContent(schema: SchemaRegistry, json: Record<string, unknown>): 
 }
 
 export async function startServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
-  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
-  chmodSync(config.stateDir, 0o700);
   const schema = SchemaRegistry.load(YANG_DIR);
   log.info('YANG modules loaded', { modules: schema.modules().length });
   for (const d of schema.diagnostics()) log.debug('YANG module note', { module: d.module, by: d.source, note: d.message });

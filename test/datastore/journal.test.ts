@@ -1,9 +1,10 @@
-// The commit journal: record framing, torn tails, group commit.
+// The commit journal: record framing, torn tails and corruption, group commit.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, decodeRecords, encodeRecord, Journal } from '../../src/datastore/journal';
+import { StateCorruptError } from '../../src/datastore/state-errors';
 
 describe('datastore/journal', () => {
   let dir: string;
@@ -40,6 +41,24 @@ describe('datastore/journal', () => {
       assert.deepEqual(Journal.open(file).payloads, ['one', 'two', 'four']);
     });
   }
+
+  it('a bad record with a valid one after it is corruption: open() throws StateCorruptError and leaves the file as it was', () => {
+    const file = join(dir, 'j');
+    const one = encodeRecord('one');
+    const content = Buffer.concat([one, Buffer.from(encodeRecord('two').map((b, i) => (i === 9 ? b ^ 1 : b))), encodeRecord('three')]);
+    fs.writeFileSync(file, content, { mode: 0o644 });
+    fs.chmodSync(file, 0o644);
+    assert.throws(
+      () => Journal.open(file),
+      (e: unknown) => e instanceof StateCorruptError && e.file === file && e.journal?.record === 2 && e.journal.offset === one.length && e.journal.resumeAt === one.length + 11 && e.journal.reason === 'CRC mismatch',
+    );
+    assert.deepEqual(fs.readFileSync(file), content);
+    assert.equal(fs.statSync(file).mode & 0o777, 0o644);
+  });
+
+  it('an empty record (a run of zeros) is damage, not a commit', () => {
+    assert.deepEqual(decodeRecords(Buffer.concat([encodeRecord('one'), Buffer.alloc(64)])), { payloads: ['one'], intact: 11, damage: { offset: 11, reason: 'empty record' } });
+  });
 
   it('concurrent appends all land, in order, mode 0600; truncate empties it', async () => {
     const file = join(dir, 'j');

@@ -3,7 +3,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadDatastore, saveDatastore } from '../../src/datastore/persist';
+import { loadDatastore, removeStaleTemporaries, saveDatastore } from '../../src/datastore/persist';
+import { StateCorruptError } from '../../src/datastore/state-errors';
 import { elem, parseXml, serialize, XmlElement } from '../../src/netconf/xml';
 
 const BGP = 'urn:ncbgp:yang:ncbgp-bgp';
@@ -55,11 +56,14 @@ describe('datastore/persist', () => {
     assert.equal(text(loadDatastore(file)), text(contentOf(1)));
   });
 
-  it('load removes temporary files a killed writer left, its own pid too, and no other file', async () => {
+  it('removeStaleTemporaries removes temporary files a killed writer left, its own pid too, and no other file; load removes nothing', async () => {
     const file = path.join(dir, 'running.xml');
     await saveDatastore(file, contentOf(1));
     for (const name of [`running.xml.tmp-${process.pid}-7`, 'running.xml.tmp-1-0', 'startup.xml.tmp-1-0', 'running.xml.bak', 'running.xml.tmp-x']) writeFileSync(path.join(dir, name), '<partial');
+    const before = readdirSync(dir).sort();
     assert.equal(text(loadDatastore(file)), text(contentOf(1)));
+    assert.deepEqual(readdirSync(dir).sort(), before);
+    removeStaleTemporaries(file);
     assert.deepEqual(readdirSync(dir).sort(), ['running.xml', 'running.xml.bak', 'running.xml.tmp-x', 'startup.xml.tmp-1-0']);
   });
 
@@ -75,12 +79,12 @@ describe('datastore/persist', () => {
     ['a DTD', '<!DOCTYPE data [<!ENTITY x "y">]><data xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"/>', /document type/],
   ];
   for (const [name, body, reason] of broken) {
-    it(`a file that is ${name} throws naming the file`, () => {
+    it(`a file that is ${name} throws StateCorruptError naming the file`, () => {
       const file = path.join(dir, 'running.xml');
       writeFileSync(file, body);
       assert.throws(
         () => loadDatastore(file),
-        (e: Error) => e.message.startsWith(`${file}: `) && reason.test(e.message),
+        (e: Error) => e instanceof StateCorruptError && e.file === file && e.message.startsWith(`${file}: `) && reason.test(e.message),
       );
     });
   }
@@ -153,7 +157,8 @@ let n = Number(process.argv[3]);
       // a save that resolved is on disk; the one in flight may or may not be
       assert.ok(n === last || n === last + 1, `round ${round}: the file holds save ${n}, the child had confirmed ${last}`);
       if (text(loaded) !== text(contentOf(n))) partialOrTorn++;
-      // nothing beside it can be taken for the datastore, and load removed what a killed writer left
+      // nothing beside it can be taken for the datastore, and what a killed writer left goes
+      removeStaleTemporaries(file);
       assert.deepEqual(readdirSync(dir).sort(), ['running.xml', 'saver.ts']);
     }
     console.log(`      ${killedMidSave} of 20 kills left a temporary file behind (killed mid-save)`);
