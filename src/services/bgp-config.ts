@@ -85,7 +85,11 @@ function schemaDefaults(schema: SchemaRegistry): SchemaDefaults {
     routeRefresh: leafDefault('peer', 'route-refresh') === 'true',
     enhancedRouteRefresh: leafDefault('peer', 'enhanced-route-refresh') === 'true',
     defaultAction: action === 'accept' ? 'accept' : 'reject',
-    refresh: { quietPeriodMs: Number(leafDefault('refresh-timing', 'quiet-period')), timeoutMs: 1000 * Number(leafDefault('refresh-timing', 'timeout')) },
+    refresh: {
+      quietPeriodMs: Number(leafDefault('refresh-timing', 'quiet-period')),
+      borrWaitMs: Number(leafDefault('refresh-timing', 'borr-wait')),
+      timeoutMs: 1000 * Number(leafDefault('refresh-timing', 'timeout')),
+    },
   };
 }
 
@@ -356,12 +360,13 @@ function family(p: XmlElement, group: XmlElement | undefined, name: keyof typeof
 function refreshTiming(el: XmlElement | undefined, inherited: OperationTiming): OperationTiming {
   const own = childOf(el, 'refresh-timing');
   const quiet = num(own, 'quiet-period');
+  const borrWait = num(own, 'borr-wait');
   const timeout = num(own, 'timeout');
-  if (quiet === undefined && timeout === undefined) return inherited;
-  return { quietPeriodMs: quiet ?? inherited.quietPeriodMs, timeoutMs: timeout === undefined ? inherited.timeoutMs : 1000 * timeout };
+  if (quiet === undefined && borrWait === undefined && timeout === undefined) return inherited;
+  return { quietPeriodMs: quiet ?? inherited.quietPeriodMs, borrWaitMs: borrWait ?? inherited.borrWaitMs, timeoutMs: timeout === undefined ? inherited.timeoutMs : 1000 * timeout };
 }
 
-const sameTiming = (a: OperationTiming, b: OperationTiming): boolean => a.quietPeriodMs === b.quietPeriodMs && a.timeoutMs === b.timeoutMs;
+const sameTiming = (a: OperationTiming, b: OperationTiming): boolean => a.quietPeriodMs === b.quietPeriodMs && a.borrWaitMs === b.borrWaitMs && a.timeoutMs === b.timeoutMs;
 
 /** An mvpn-route entry (or a Leaf A-D route's route-key) as the NLRI fields of its type (RFC 6514 section 4). */
 function mvpnRoute(el: XmlElement, at: (leaf: string[]) => InstancePath): MvpnRoute {

@@ -14,7 +14,7 @@ import { dataChild, type DataNodeSchema, SchemaRegistry } from '../../src/yang/s
 const schema = SchemaRegistry.load();
 const bgp = (inner: string): XmlElement => parseXml(`<bgp xmlns="${NS_BGP}"><local-as>65000</local-as><router-id>192.0.2.1</router-id>${inner}</bgp>`);
 /** /bgp/refresh-timing's YANG defaults: 1000 ms, 120 s */
-const REFRESH_DEFAULTS = { quietPeriodMs: 1000, timeoutMs: 120_000 };
+const REFRESH_DEFAULTS = { quietPeriodMs: 1000, borrWaitMs: 5000, timeoutMs: 120_000 };
 const peerOf = (c: EngineConfig, address: string): PeerConfig => {
   const p = c.peers.find((x) => x.address === address);
   assert.ok(p, `peer ${address} mapped`);
@@ -135,13 +135,13 @@ describe('services: bgp configuration -> engine configuration', () => {
       `<refresh-timing>${quiet === undefined ? '' : `<quiet-period>${quiet}</quiet-period>`}${timeout === undefined ? '' : `<timeout>${timeout}</timeout>`}</refresh-timing>`;
     const GROUPS = `<peer-group><name>slow</name>${timing(5000)}</peer-group><peer-group><name>plain</name></peer-group>`;
     const peer = (address: string, inner = ''): string => `<peer><address>${address}</address><remote-as>65001</remote-as>${inner}</peer>`;
-    const cases: { name: string; global: string; peer: string; expect: { quietPeriodMs: number; timeoutMs: number } }[] = [
+    const cases: { name: string; global: string; peer: string; expect: { quietPeriodMs: number; borrWaitMs: number; timeoutMs: number } }[] = [
       { name: 'nothing set: the defaults', global: '', peer: peer('10.0.0.1'), expect: REFRESH_DEFAULTS },
-      { name: 'global set: every peer', global: timing(300, 30), peer: peer('10.0.0.1'), expect: { quietPeriodMs: 300, timeoutMs: 30_000 } },
-      { name: 'a group without timing: the global value', global: timing(300, 30), peer: peer('10.0.0.1', '<group>plain</group>'), expect: { quietPeriodMs: 300, timeoutMs: 30_000 } },
-      { name: "the group's quiet period over the global one, the global timeout", global: timing(300, 30), peer: peer('10.0.0.1', '<group>slow</group>'), expect: { quietPeriodMs: 5000, timeoutMs: 30_000 } },
-      { name: "the peer's timeout over the global one, its group's quiet period", global: timing(300, 30), peer: peer('10.0.0.1', `<group>slow</group>${timing(undefined, 600)}`), expect: { quietPeriodMs: 5000, timeoutMs: 600_000 } },
-      { name: "the peer's values over its group's", global: '', peer: peer('10.0.0.1', `<group>slow</group>${timing(100, 1)}`), expect: { quietPeriodMs: 100, timeoutMs: 1000 } },
+      { name: 'global set: every peer', global: timing(300, 30), peer: peer('10.0.0.1'), expect: { quietPeriodMs: 300, borrWaitMs: 5000, timeoutMs: 30_000 } },
+      { name: 'a group without timing: the global value', global: timing(300, 30), peer: peer('10.0.0.1', '<group>plain</group>'), expect: { quietPeriodMs: 300, borrWaitMs: 5000, timeoutMs: 30_000 } },
+      { name: "the group's quiet period over the global one, the global timeout", global: timing(300, 30), peer: peer('10.0.0.1', '<group>slow</group>'), expect: { quietPeriodMs: 5000, borrWaitMs: 5000, timeoutMs: 30_000 } },
+      { name: "the peer's timeout over the global one, its group's quiet period", global: timing(300, 30), peer: peer('10.0.0.1', `<group>slow</group>${timing(undefined, 600)}`), expect: { quietPeriodMs: 5000, borrWaitMs: 5000, timeoutMs: 600_000 } },
+      { name: "the peer's values over its group's", global: '', peer: peer('10.0.0.1', `<group>slow</group>${timing(100, 1)}`), expect: { quietPeriodMs: 100, borrWaitMs: 5000, timeoutMs: 1000 } },
     ];
     for (const c of cases) {
       it(c.name, () => {
@@ -159,8 +159,8 @@ describe('services: bgp configuration -> engine configuration', () => {
       assert.equal(peerOf(mapper.map(withGlobal(300)), '10.0.0.1'), peerOf(a, '10.0.0.1'), 'same values: same objects');
       const b = mapper.map(withGlobal(700));
       assert.deepEqual([b.refresh, peerOf(b, '10.0.0.1').refresh], [
-        { quietPeriodMs: 700, timeoutMs: 120_000 },
-        { quietPeriodMs: 700, timeoutMs: 120_000 },
+        { quietPeriodMs: 700, borrWaitMs: 5000, timeoutMs: 120_000 },
+        { quietPeriodMs: 700, borrWaitMs: 5000, timeoutMs: 120_000 },
       ]);
     });
 
@@ -170,7 +170,7 @@ describe('services: bgp configuration -> engine configuration', () => {
       const after = bgp(`${timing(300)}${peer('10.0.0.1', timing(2000, 10))}${peer('10.0.0.2')}`);
       const previous = mapper.map(before);
       const r = mapper.update(previous, after, diffConfig(schema, [before], [after]));
-      assert.deepEqual(r.delta?.changed.map((p) => [p.address, p.refresh]), [['10.0.0.1', { quietPeriodMs: 2000, timeoutMs: 10_000 }]]);
+      assert.deepEqual(r.delta?.changed.map((p) => [p.address, p.refresh]), [['10.0.0.1', { quietPeriodMs: 2000, borrWaitMs: 5000, timeoutMs: 10_000 }]]);
       assert.equal(peerOf(r.config, '10.0.0.2'), peerOf(previous, '10.0.0.2'));
       assert.deepEqual({ ...peerOf(r.config, '10.0.0.1'), refresh: undefined }, { ...peerOf(previous, '10.0.0.1'), refresh: undefined }, 'nothing else of the peer changed');
     });

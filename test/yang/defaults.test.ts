@@ -80,7 +80,7 @@ describe('yang/defaults (RFC 6243)', () => {
       configOnly: true,
       expect:
         NACM_DEFAULTS +
-        `<bgp xmlns="${BGP}"><local-as>65001</local-as><router-id>192.0.2.1</router-id><listen><address>127.0.0.1</address><port>1179</port></listen><refresh-timing><quiet-period>1000</quiet-period><timeout>120</timeout></refresh-timing>
+        `<bgp xmlns="${BGP}"><local-as>65001</local-as><router-id>192.0.2.1</router-id><listen><address>127.0.0.1</address><port>1179</port></listen><refresh-timing><quiet-period>1000</quiet-period><borr-wait>5000</borr-wait><timeout>120</timeout></refresh-timing>
           <peer><address>10.0.0.1</address><remote-as>65002</remote-as><remote-port>179</remote-port><passive>false</passive>
             <timers><hold-time>30</hold-time><connect-retry>120</connect-retry></timers><route-refresh>true</route-refresh><enhanced-route-refresh>true</enhanced-route-refresh></peer></bgp>`,
     },
@@ -92,7 +92,7 @@ describe('yang/defaults (RFC 6243)', () => {
       configOnly: true,
       expect:
         `<nacm xmlns="${ACM}"><enable-nacm ${WD}>true</enable-nacm><read-default ${WD}>permit</read-default><write-default ${WD}>deny</write-default><exec-default ${WD}>permit</exec-default><enable-external-groups ${WD}>true</enable-external-groups></nacm>` +
-        `<bgp xmlns="${BGP}"><local-as>65001</local-as><router-id>192.0.2.1</router-id><listen><address ${WD}>127.0.0.1</address><port ${WD}>1179</port></listen><refresh-timing><quiet-period ${WD}>1000</quiet-period><timeout ${WD}>120</timeout></refresh-timing>
+        `<bgp xmlns="${BGP}"><local-as>65001</local-as><router-id>192.0.2.1</router-id><listen><address ${WD}>127.0.0.1</address><port ${WD}>1179</port></listen><refresh-timing><quiet-period ${WD}>1000</quiet-period><borr-wait ${WD}>5000</borr-wait><timeout ${WD}>120</timeout></refresh-timing>
           <peer><address>10.0.0.1</address><remote-as>65002</remote-as><remote-port ${WD}>179</remote-port><passive ${WD}>false</passive>
             <timers><hold-time>30</hold-time><connect-retry ${WD}>120</connect-retry></timers><route-refresh ${WD}>true</route-refresh><enhanced-route-refresh ${WD}>true</enhanced-route-refresh></peer></bgp>`,
     },

@@ -140,7 +140,12 @@ export interface OperationTiming {
   readonly quietPeriodMs: number;
   /** a selected peer not done after this long has failed */
   readonly timeoutMs: number;
+  /** import with enhanced route refresh: how long the BoRR may take before the quiet-period rule applies; default DEFAULT_BORR_WAIT_MS */
+  readonly borrWaitMs?: number;
 }
+
+/** A BoRR can take seconds (BIRD answers at its next idle poll, up to 3 s later). */
+export const DEFAULT_BORR_WAIT_MS = 5000;
 
 interface Tracked {
   readonly method: RefreshMethod;
@@ -192,7 +197,8 @@ export class RefreshOperation {
     for (const [address, t] of this.peers) {
       const { timeoutMs } = this.timing(address);
       t.timeout = this.timers.setTimeout(() => this.fail(address, `not done within ${timeoutMs} ms`), timeoutMs);
-      if (t.method === 'quiet-period' || t.method === 'enhanced') this.armQuiet(address, t);
+      if (t.method === 'quiet-period') this.armQuiet(address, t, this.timing(address).quietPeriodMs);
+      else if (t.method === 'enhanced') this.armQuiet(address, t, this.timing(address).borrWaitMs ?? DEFAULT_BORR_WAIT_MS);
     }
     this.finishIfDone();
   }
@@ -211,7 +217,7 @@ export class RefreshOperation {
     const t = this.peers.get(address);
     if (!t || t.done) return;
     t.routes += routes;
-    if (t.quiet !== undefined) this.armQuiet(address, t);
+    if (t.quiet !== undefined) this.armQuiet(address, t, this.timing(address).quietPeriodMs);
   }
 
   /** The peer's BoRR (RFC 7313 section 4): an enhanced import now completes at EoRR, not by quiet period. */
@@ -235,11 +241,11 @@ export class RefreshOperation {
     this.end(address, t, 'failed', { reason });
   }
 
-  private armQuiet(address: string, t: Tracked): void {
+  private armQuiet(address: string, t: Tracked, ms: number): void {
     this.clearQuiet(t);
     // RFC 7313 section 4 has the peer answer with BoRR; one that does not gets the RFC 2918 rule
     const reason = t.method === 'enhanced' ? NO_BORR : undefined;
-    t.quiet = this.timers.setTimeout(() => this.end(address, t, 'completed', { completion: 'quiet-period', reason }), this.timing(address).quietPeriodMs);
+    t.quiet = this.timers.setTimeout(() => this.end(address, t, 'completed', { completion: 'quiet-period', reason }), ms);
   }
 
   private clearQuiet(t: Tracked): void {

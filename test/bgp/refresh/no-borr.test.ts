@@ -17,7 +17,7 @@ const log = createLogger({}, () => undefined);
 const MVPN = { afi: 1, safi: 5 };
 const CODEC = { fourOctetAs: true };
 /** the peer's own timing; the engine's is far longer, so that only the peer's can explain a quick completion */
-const TIMING: OperationTiming = { quietPeriodMs: 300, timeoutMs: 60_000 };
+const TIMING: OperationTiming = { quietPeriodMs: 300, borrWaitMs: 300, timeoutMs: 60_000 };
 
 async function until(what: string, pred: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
@@ -90,7 +90,7 @@ describe('BGP engine: import soft reset to an enhanced route refresh peer that s
     return { result: peers[0], elapsed: Date.now() - t0 };
   }
 
-  it('no BoRR and no UPDATE: completed by quiet period in about the quiet period, the reason says the peer sent no BoRR, routes kept', async () => {
+  it('no BoRR and no UPDATE: completed by quiet period in about the configured borr-wait, the reason says the peer sent no BoRR, routes kept', async () => {
     const before = requests.length;
     const { result, elapsed } = await importRefresh();
     assert.deepEqual([result.status, result.completion, result.reason], ['completed', 'quiet-period', NO_BORR]);
@@ -133,7 +133,7 @@ describe('BGP engine: import soft reset to an enhanced route refresh peer that s
 
   it('a refresh timing change applies to the next refresh without a session reset', async () => {
     const downsBefore = downs;
-    await engine.apply((config = { ...config, peers: [peerConfig('127.0.0.9', 65009, { refresh: { quietPeriodMs: 100, timeoutMs: 60_000 } })] }));
+    await engine.apply((config = { ...config, peers: [peerConfig('127.0.0.9', 65009, { refresh: { quietPeriodMs: 100, borrWaitMs: 100, timeoutMs: 60_000 } })] }));
     assert.equal(engine.peers()[0].state, 'established');
     const { result, elapsed } = await importRefresh();
     assert.deepEqual([result.completion, result.reason], ['quiet-period', NO_BORR]);

@@ -78,7 +78,7 @@ describe('refresh operation: selection', () => {
 });
 
 describe('refresh operation: completion', () => {
-  function run(selectorPeers: string[], timing: (address: string) => OperationTiming = () => ({ quietPeriodMs: 1000, timeoutMs: 10000 })) {
+  function run(selectorPeers: string[], timing: (address: string) => OperationTiming = () => ({ quietPeriodMs: 1000, borrWaitMs: 1000, timeoutMs: 10000 })) {
     const timers = fakeTimers();
     const results: PeerResult[] = [];
     const done: OperationSummary[] = [];
@@ -124,13 +124,24 @@ describe('refresh operation: completion', () => {
     assert.equal(done[0].failed, 2);
   });
 
-  it('enhanced route refresh and no BoRR within the quiet period: completed by quiet period, the reason says the peer sent no BoRR (RFC 7313 section 4)', () => {
+  it('enhanced route refresh and no BoRR within borr-wait: completed by quiet period, the reason says the peer sent no BoRR (RFC 7313 section 4)', () => {
     const { timers, results, done } = run(['10.0.0.6']);
     timers.advance(999);
     assert.equal(results.length, 0);
     timers.advance(1);
     assert.deepEqual(results.map((r) => [r.status, r.completion, r.reason]), [['completed', 'quiet-period', NO_BORR]]);
     assert.equal(done[0].completed, 1);
+  });
+
+  it('the BoRR may take borr-wait, longer than the quiet period (BIRD answers at its next idle poll); UPDATEs after it are timed by the quiet period', () => {
+    const { op, timers, results } = run(['10.0.0.6'], () => ({ quietPeriodMs: 300, borrWaitMs: 3000, timeoutMs: 10000 }));
+    timers.advance(2999);
+    assert.equal(results.length, 0, 'no completion while the BoRR may still come');
+    op.updateReceived('10.0.0.6', 1);
+    timers.advance(299);
+    assert.equal(results.length, 0);
+    timers.advance(1);
+    assert.deepEqual(results.map((r) => [r.status, r.completion, r.reason, r.routes]), [['completed', 'quiet-period', NO_BORR, 1]]);
   });
 
   it('enhanced route refresh, UPDATEs but no BoRR: waits until the UPDATEs go quiet', () => {
@@ -156,7 +167,7 @@ describe('refresh operation: completion', () => {
   });
 
   it("each peer's own timing: quiet period and timeout", () => {
-    const timing = (address: string): OperationTiming => (address === '10.0.0.2' ? { quietPeriodMs: 300, timeoutMs: 60000 } : { quietPeriodMs: 5000, timeoutMs: 2000 });
+    const timing = (address: string): OperationTiming => (address === '10.0.0.2' ? { quietPeriodMs: 300, borrWaitMs: 300, timeoutMs: 60000 } : { quietPeriodMs: 5000, borrWaitMs: 5000, timeoutMs: 2000 });
     const { timers, results } = run(['10.0.0.2', '10.0.0.6'], timing);
     timers.advance(2000);
     assert.deepEqual(results.map((r) => [r.peerAddress, r.status, r.completion ?? r.reason]), [['10.0.0.2', 'completed', 'quiet-period'], ['10.0.0.6', 'failed', 'not done within 2000 ms']]);
