@@ -76,7 +76,7 @@ type Watch = { readonly kind: 'node'; readonly node: DataNode } | { readonly kin
 
 interface Plan {
   readonly index: SchemaIndex;
-  /** constraints reading outside their unit, with the top-level nodes they read ('all': any) */
+  /** constraints reading outside their unit, with the top-level nodes they read ('all' for every node) */
   readonly global: readonly { readonly watch: Watch; readonly tops: ReadonlySet<DataNode> | 'all' }[];
   /** per unit: constraints of its own nodes reading into nested list entries */
   readonly down: ReadonlyMap<Unit, readonly Watch[]>;

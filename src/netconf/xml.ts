@@ -585,7 +585,7 @@ class Parser {
     return c < 0x80 ? (ASCII_NAME[c] & NAME_CHAR) !== 0 || c === COLON : (c >= 0xd800 && c <= 0xdb7f) || isWideNameChar(c);
   }
 
-  /** XML 1.0 section 2.3, S: skips white space, says whether there was any. */
+  /** XML 1.0 section 2.3, S: skips white space, says whether it skipped some. */
   private space(): boolean {
     const s = this.s;
     const start = this.i;

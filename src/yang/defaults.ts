@@ -15,7 +15,7 @@
 //   e.g. /nacm's defaults on a server where nobody configured NACM. Top-level
 //   nodes come from implemented modules only (RFC 8525 section 3).
 // - in a choice, the defaults of the case that has nodes, or of the default
-//   case when no case has any.
+//   case when no case has nodes.
 // - list keys have no default (RFC 7950 section 7.8.2).
 // - a node with a `when` (leaf, leaf-list, container, choice, case) is not
 //   defaulted: its condition needs XPath evaluation, which is not wired here.

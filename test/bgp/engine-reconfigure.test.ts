@@ -6,10 +6,9 @@
 // real loopback TCP.
 import assert from 'node:assert/strict';
 import { BgpEngine, EngineConfig, OriginatedRoute, PeerConfig } from '../../src/bgp/engine';
-import { OperationSummary, PeerResult } from '../../src/bgp/refresh/operation';
 import { PolicyConfig } from '../../src/bgp/rib';
 import { createLogger } from '../../src/log';
-import { peerConfig } from '../helpers/engine';
+import { collect, peerConfig, until } from '../helpers/engine';
 
 const MVPN = { afi: 1, safi: 5 };
 const route = (n: number, type: 1 | 5 = 5): OriginatedRoute =>
@@ -23,20 +22,6 @@ const POLICIES: PolicyConfig[] = [
 ];
 const family = (o: Partial<PeerConfig['mvpn']> = {}): PeerConfig['mvpn'] => ({ enabled: true, keepAllRoutes: false, ...o });
 
-async function until(what: string, pred: () => boolean, ms = 10000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function collect(e: BgpEngine): { peers: PeerResult[]; ops: OperationSummary[] } {
-  const out = { peers: [] as PeerResult[], ops: [] as OperationSummary[] };
-  e.on('peer-refresh-complete', (r) => out.peers.push(r));
-  e.on('refresh-complete', (s) => out.ops.push(s));
-  return out;
-}
 
 /** A (AS 65000, 127.0.0.1, originates ROUTES, connects) and B (AS 65001 on `bAddress`, passive, imports through no-type-1). */
 async function pair(bAddress: string, bPeer: Partial<PeerConfig>): Promise<{ a: BgpEngine; b: BgpEngine; aConfig: EngineConfig; bConfig: EngineConfig; bLog: string[]; transitions: string[] }> {

@@ -2,7 +2,6 @@
 // types, and soft reset in both directions with each completion method.
 import assert from 'node:assert/strict';
 import { BgpEngine, EngineConfig, PeerConfig } from '../../src/bgp/engine';
-import { OperationSummary, PeerResult } from '../../src/bgp/refresh/operation';
 import { OriginatedRoute } from '../../src/bgp/engine';
 import { Peer } from '../../src/bgp/session/peer';
 import { connectTcp, systemTimers } from '../../src/bgp/session/transport';
@@ -10,7 +9,7 @@ import { encodeMessage } from '../../src/bgp/wire/codec';
 import { encodeMvpnNlri } from '../../src/bgp/wire/mvpn';
 import { UpdateMessage } from '../../src/bgp/wire/types';
 import { createLogger } from '../../src/log';
-import { peerConfig } from '../helpers/engine';
+import { collect, peerConfig, until } from '../helpers/engine';
 
 const log = createLogger({}, () => undefined);
 const MVPN = { afi: 1, safi: 5 };
@@ -37,20 +36,6 @@ const base = (localAs: number, routerId: string, address: string): EngineConfig 
   refresh: { quietPeriodMs: 300, timeoutMs: 10000 },
 });
 
-async function until(what: string, pred: () => boolean, ms = 10000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function collect(e: BgpEngine): { peers: PeerResult[]; ops: OperationSummary[] } {
-  const out = { peers: [] as PeerResult[], ops: [] as OperationSummary[] };
-  e.on('peer-refresh-complete', (r) => out.peers.push(r));
-  e.on('refresh-complete', (s) => out.ops.push(s));
-  return out;
-}
 
 describe('BGP engine: two ncbgp engines in MVPN', function () {
   const a = new BgpEngine(log);

@@ -65,3 +65,20 @@ export async function testPeer(address: string, as: number, routes: OriginatedRo
   await engine.apply(config);
   return { address, engine, port: engine.listenAddress?.port ?? 0 };
 }
+
+/** Waits until `pred` holds, checking every 20 ms. */
+export async function until(what: string, pred: () => boolean, ms = 10000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Every refresh event of an engine from now on: one per peer, one per operation. */
+export function collect(e: BgpEngine): { peers: PeerResult[]; ops: OperationSummary[] } {
+  const out = { peers: [] as PeerResult[], ops: [] as OperationSummary[] };
+  e.on('peer-refresh-complete', (r) => out.peers.push(r));
+  e.on('refresh-complete', (s) => out.ops.push(s));
+  return out;
+}
