@@ -95,6 +95,8 @@ export class Journal {
   private pending: { record: Buffer; done: (e?: Error) => void }[] = [];
   /** the write and sync in progress, until pending is empty */
   private flushing?: Promise<void>;
+  /** set by a failed write or sync: every append fails with it until resume() */
+  private failure?: Error;
 
   private constructor(private readonly file: string, fd: number, bytes: number) {
     this.fd = fd;
@@ -133,6 +135,7 @@ export class Journal {
 
   /** Resolves when the record is written and synced. */
   append(payload: string): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
     const record = encodeRecord(payload);
     this.bytes += record.length;
     return new Promise((resolve, reject) => {
@@ -150,6 +153,28 @@ export class Journal {
     this.durable = 0;
   }
 
+  /** Whether a write or sync failed since the last resume(): appends fail until then. */
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  /** Resolves once every append so far is on disk or failed. */
+  settled(): Promise<void> {
+    return this.idle();
+  }
+
+  /**
+   * After a failed write: cuts the file back to its last whole record (what
+   * is on disk) and takes appends again. Throws, staying failed, when the
+   * file cannot be cut.
+   */
+  resume(): void {
+    if (!this.failure || this.flushing) return;
+    fs.ftruncateSync(this.fd, this.durable);
+    this.bytes = this.durable;
+    this.failure = undefined;
+  }
+
   async close(): Promise<void> {
     await this.idle();
     fs.closeSync(this.fd);
@@ -161,26 +186,33 @@ export class Journal {
   }
 
   private async flush(): Promise<void> {
+    // never done before append() has set `flushing` (a write that fails at once would leave it set for ever)
+    await Promise.resolve();
     while (this.pending.length) {
       const batch = this.pending;
       this.pending = [];
-      let error: Error | undefined;
       const data = Buffer.concat(batch.map((b) => b.record));
       try {
         writeAll(this.fd, data); // to the page cache; the sync is what takes time
         await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, (e) => (e ? reject(e) : resolve())));
         this.durable += data.length;
       } catch (e) {
-        error = new Error(`journal ${this.file}: ${(e as Error).message}`, { cause: e });
-        // a partial record would hide every later one: cut back to what is whole
-        this.bytes -= data.length;
+        // the records appended after these were made on top of them: they fail too, and so does every append until resume()
+        const error = new Error(`journal ${this.file}: ${(e as Error).message}`, { cause: e });
+        this.failure = error;
+        const failed = [...batch, ...this.pending];
+        this.pending = [];
+        this.bytes = this.durable;
+        // a partial record would hide every later one: cut back to what is whole (resume() tries again if this fails)
         try {
           fs.ftruncateSync(this.fd, this.durable);
         } catch {
-          // the next open() cuts the torn record off
+          // resume() cuts it, or the next open() cuts the torn record off
         }
+        for (const b of failed) b.done(error);
+        break;
       }
-      for (const b of batch) b.done(error);
+      for (const b of batch) b.done();
     }
     this.flushing = undefined;
   }

@@ -18,6 +18,7 @@
 //   what a first start loads, and what copy-config startup -> running
 //   restores.
 import * as fs from 'node:fs';
+import * as util from 'node:util';
 import { Logger } from '../log';
 import { NS } from '../netconf/namespaces';
 import { ErrorTag, ErrorType, NetconfRpcError, NetconfRpcErrors } from '../netconf/rpc-error';
@@ -55,9 +56,11 @@ export interface CommittedChange {
 export type ChangeSubscriber = (change: CommittedChange) => void | Promise<void>;
 
 /**
- * A change in effect. `saved` resolves once it is on disk and rejects with
- * operation-failed when it could not be saved; the datastores take the next
- * operation meanwhile, so that commits waiting for the disk share a sync.
+ * A change in effect. `saved` resolves once it is on disk; when it cannot be
+ * saved (disk full, I/O error) the change is undone (running, subscribers)
+ * and `saved` rejects with resource-denied or operation-failed naming the
+ * state directory. The datastores take the next operation meanwhile, so that
+ * commits waiting for the disk share a sync.
  */
 export interface Applied {
   readonly saved: Promise<void>;
@@ -123,6 +126,8 @@ export class Datastores {
   private candidateEdit?: { readonly from: readonly XmlElement[]; readonly to: readonly XmlElement[]; readonly changes: readonly DiffEntry[] };
   private queue: Promise<unknown> = Promise.resolve();
   private snapshotBytes = 0;
+  /** changes to running whose journal records failed: running goes back to the first one's `before` */
+  private unsaved?: { readonly to: readonly XmlElement[]; readonly undone: Promise<void>; last?: { readonly after: readonly XmlElement[]; readonly fromCandidate: boolean } };
 
   private constructor(
     private readonly schema: SchemaRegistry,
@@ -130,6 +135,7 @@ export class Datastores {
     running: readonly XmlElement[],
     startup: readonly XmlElement[],
     private readonly log: Logger,
+    private readonly stateDir?: string,
   ) {
     this.running = running;
     this.startup = startup;
@@ -155,7 +161,7 @@ export class Datastores {
     const startup = startupSaved ? canonical(schema, startupSaved, files.startup) : [];
     let running = snapshot ? canonical(schema, snapshot, files.running) : startupSaved ? startup : initial;
     payloads.forEach((p, i) => (running = replay(schema, running, p, `${files.journal} record ${i + 1}`)));
-    const store = new Datastores(schema, { running: files.running, startup: files.startup, rollback: files.rollback, journal }, running, startup, log);
+    const store = new Datastores(schema, { running: files.running, startup: files.startup, rollback: files.rollback, journal }, running, startup, log, opts.stateDir);
     const source = snapshot ? 'saved' : startupSaved ? 'startup' : 'initial';
     const invalid = validateConfig(schema, running);
     if (invalid.length) throw new Error(`the ${source} running configuration is not valid: ${invalid[0].path ?? ''}: ${invalid[0].message}`);
@@ -323,7 +329,15 @@ export class Datastores {
       const changes = e && e.from === this.running && e.to === next ? e.changes : diffConfig(this.schema, this.running, next);
       check(validateConfig(this.schema, next, changes));
       const rollback = p ? p.rollback : this.running;
-      const applied = changes.length ? await this.replace('running', next, changes, actor) : NOTHING_TO_SAVE;
+      // the rollback point is what running was before the first confirmed commit: on disk before the change
+      if (req.confirmed && !p && this.files) await this.saveOrRefuse('running', this.files.rollback, rollback);
+      let applied: Applied;
+      try {
+        applied = changes.length ? await this.replace('running', next, changes, actor, this.candidate !== undefined) : NOTHING_TO_SAVE;
+      } catch (err) {
+        if (req.confirmed && !p && this.files) fs.rmSync(this.files.rollback, { force: true });
+        throw err;
+      }
       this.candidate = undefined;
       if (p) clearTimeout(p.timer);
       if (!req.confirmed) {
@@ -334,8 +348,6 @@ export class Datastores {
         }
         return applied;
       }
-      // the rollback point is what running was before the first confirmed commit
-      if (!p && this.files) await saveDatastore(this.files.rollback, rollback);
       this.pending = { rollback, sessionId: actor.sessionId, persist: req.persist ?? (p ? p.persist : undefined), timer: this.confirmTimer(req.confirmTimeoutS) };
       this.emitConfirm(p ? 'extend' : 'start', actor, req.confirmTimeoutS);
       return applied;
@@ -375,7 +387,7 @@ export class Datastores {
     if (held && held.sessionId !== actor.sessionId) throw inUse(target, held.sessionId);
   }
 
-  private async replace(target: DatastoreName, content: readonly XmlElement[], changes: readonly DiffEntry[], actor: Actor): Promise<Applied> {
+  private async replace(target: DatastoreName, content: readonly XmlElement[], changes: readonly DiffEntry[], actor: Actor, fromCandidate = false): Promise<Applied> {
     if (target === 'candidate') {
       this.candidate = content === this.running ? undefined : content;
       return NOTHING_TO_SAVE;
@@ -383,23 +395,101 @@ export class Datastores {
     const before = target === 'running' ? this.running : this.startup;
     const change: CommittedChange = { datastore: target, changes, before, after: content, actor };
     if (target === 'startup') {
-      if (this.files) await saveDatastore(this.files.startup, content);
+      if (this.files) await this.saveOrRefuse('startup', this.files.startup, content);
       this.startup = content;
       this.listeners.forEach((l) => l(change));
       return NOTHING_TO_SAVE;
     }
     await this.deliver(change);
     this.running = content;
-    const saved = this.files
-      ? this.files.journal.append(journalRecord(this.schema, changes, content)).catch((e: unknown) => {
-          this.log.error('a committed change could not be saved', { error: (e as Error).message });
-          throw new NetconfRpcError({ type: ErrorType.application, tag: ErrorTag.operationFailed, message: 'the change is in effect but could not be saved to disk' });
-        })
-      : Promise.resolve();
+    const saved = this.files ? this.files.journal.append(journalRecord(this.schema, changes, content)).catch((e: unknown) => this.notSaved(change, fromCandidate, e)) : Promise.resolve();
     saved.catch(() => undefined); // handled by whoever awaits it, perhaps only after the compaction below
     this.listeners.forEach((l) => l(change));
-    if (this.files && this.files.journal.size > Math.max(COMPACT_BYTES, this.snapshotBytes)) await this.compact();
+    if (this.files && this.files.journal.size > Math.max(COMPACT_BYTES, this.snapshotBytes)) {
+      // a compaction that fails (the disk is full) is tried again at the next commit: the journal still holds everything
+      await this.compact().catch((e: unknown) => this.log.warn('could not compact the journal', { error: String(e) }));
+    }
     return { saved };
+  }
+
+  /**
+   * The journal record of `change` did not reach the disk, nor did those of
+   * the changes made after it: they are all undone, in one step back to what
+   * running was before the first of them (subscribers get the reverse
+   * change, as after a refusal). Rejects with the rpc-error for the reply.
+   */
+  private async notSaved(change: CommittedChange, fromCandidate: boolean, e: unknown): Promise<never> {
+    let group = this.unsaved;
+    if (!group) {
+      const to = change.before;
+      group = { to, undone: this.exclusive(() => this.undoUnsaved()) };
+      this.unsaved = group;
+    }
+    group.last = { after: change.after, fromCandidate };
+    await group.undone;
+    throw this.diskError('running', e, 'the change was not applied');
+  }
+
+  private async undoUnsaved(): Promise<void> {
+    const group = this.unsaved;
+    if (!group || !this.files) return;
+    this.unsaved = undefined;
+    const { to, last } = group;
+    const journal = this.files.journal;
+    await journal.settled();
+    // a commit of the candidate that was undone leaves the candidate as it was, to be committed again
+    if (last?.fromCandidate && this.candidate === undefined && last.after === this.running) this.candidate = this.running;
+    const changes = diffConfig(this.schema, this.running, to);
+    this.log.error('changes to running could not be saved: undone', { dir: this.stateDir, changes: changes.length });
+    if (changes.length) {
+      const change: CommittedChange = { datastore: 'running', changes, before: this.running, after: to, actor: { username: 'server' } };
+      // every subscriber takes it back: it is what it had before
+      for (const s of this.subscribers) {
+        const mine = changes.filter((c) => under(c, s));
+        if (!mine.length) continue;
+        await Promise.resolve(s.fn({ ...change, changes: mine })).catch((err: unknown) => this.log.error('a subscriber failed to take back an unsaved change', { error: String(err) }));
+      }
+      this.running = to;
+      if (this.candidate === to) this.candidate = undefined;
+      this.listeners.forEach((l) => l(change));
+    }
+    // a confirmed commit whose change is undone is no longer pending
+    const p = this.pending;
+    if (p && p.rollback === to) {
+      clearTimeout(p.timer);
+      this.pending = undefined;
+      fs.rmSync(this.files.rollback, { force: true });
+      this.emitConfirm('cancel', { username: 'server' });
+    }
+    try {
+      journal.resume();
+    } catch (err) {
+      this.log.error('could not cut the journal back to its last record', { error: String(err) });
+    }
+  }
+
+  /** A file saved before the change takes effect: a failure refuses the change. */
+  private async saveOrRefuse(what: DatastoreName, file: string, content: readonly XmlElement[]): Promise<void> {
+    try {
+      await saveDatastore(file, content);
+    } catch (e) {
+      throw this.diskError(what, e, 'the change was not applied');
+    }
+  }
+
+  /** resource-denied for a full disk or quota, operation-failed for other write errors; names the state directory and the errno. */
+  private diskError(what: DatastoreName, e: unknown, outcome: string): NetconfRpcError {
+    let err = e as NodeJS.ErrnoException | undefined;
+    while (err && !err.code && err.cause) err = err.cause as NodeJS.ErrnoException;
+    const code = err?.code;
+    const text = (err?.errno !== undefined && util.getSystemErrorMap().get(err.errno)?.[1]) || (err instanceof Error ? err.message : String(e));
+    const full = code === 'ENOSPC' || code === 'EDQUOT';
+    this.log.error('a change could not be saved', { datastore: what, dir: this.stateDir, error: e instanceof Error ? e.message : String(e) });
+    return new NetconfRpcError({
+      type: ErrorType.application,
+      tag: full ? ErrorTag.resourceDenied : ErrorTag.operationFailed,
+      message: `cannot save ${what} to ${this.stateDir ?? 'the state directory'}: ${text}${code ? ` (${code})` : ''}; ${outcome}`,
+    });
   }
 
   /** Subscribers of the touched subtrees; a refusal hands the reverse change to those that took it, and is thrown. */
@@ -460,6 +550,9 @@ export class Datastores {
   /** A new snapshot of running, then an empty journal. */
   private async compact(): Promise<void> {
     if (!this.files) return;
+    // a snapshot must not take in a change whose record failed: that change is being undone
+    await this.files.journal.settled();
+    if (this.files.journal.failed) return;
     await saveDatastore(this.files.running, this.running);
     await this.files.journal.truncate();
     this.snapshotBytes = fs.statSync(this.files.running).size;
