@@ -146,7 +146,7 @@ export class Journal {
 
   /** Empties the journal once everything appended so far is on disk (after a snapshot took it all in). */
   async truncate(): Promise<void> {
-    await this.idle();
+    await this.settled();
     fs.ftruncateSync(this.fd, 0);
     fs.fsyncSync(this.fd);
     this.bytes = 0;
@@ -156,11 +156,6 @@ export class Journal {
   /** Whether a write or sync failed since the last resume(): appends fail until then. */
   get failed(): boolean {
     return this.failure !== undefined;
-  }
-
-  /** Resolves once every append so far is on disk or failed. */
-  settled(): Promise<void> {
-    return this.idle();
   }
 
   /**
@@ -176,12 +171,13 @@ export class Journal {
   }
 
   async close(): Promise<void> {
-    await this.idle();
+    await this.settled();
     fs.closeSync(this.fd);
     this.fd = -1;
   }
 
-  private async idle(): Promise<void> {
+  /** Resolves once every append so far is on disk or failed. */
+  async settled(): Promise<void> {
     while (this.flushing) await this.flushing;
   }
 

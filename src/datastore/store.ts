@@ -427,7 +427,7 @@ export class Datastores {
     }
     group.last = { after: change.after, fromCandidate };
     await group.undone;
-    throw this.diskError('running', e, 'the change was not applied');
+    throw this.diskError('running', e);
   }
 
   private async undoUnsaved(): Promise<void> {
@@ -473,12 +473,12 @@ export class Datastores {
     try {
       await saveDatastore(file, content);
     } catch (e) {
-      throw this.diskError(what, e, 'the change was not applied');
+      throw this.diskError(what, e);
     }
   }
 
   /** resource-denied for a full disk or quota, operation-failed for other write errors; names the state directory and the errno. */
-  private diskError(what: DatastoreName, e: unknown, outcome: string): NetconfRpcError {
+  private diskError(what: DatastoreName, e: unknown): NetconfRpcError {
     let err = e as NodeJS.ErrnoException | undefined;
     while (err && !err.code && err.cause) err = err.cause as NodeJS.ErrnoException;
     const code = err?.code;
@@ -488,7 +488,7 @@ export class Datastores {
     return new NetconfRpcError({
       type: ErrorType.application,
       tag: full ? ErrorTag.resourceDenied : ErrorTag.operationFailed,
-      message: `cannot save ${what} to ${this.stateDir ?? 'the state directory'}: ${text}${code ? ` (${code})` : ''}; ${outcome}`,
+      message: `cannot save ${what} to ${this.stateDir ?? 'the state directory'}: ${text}${code ? ` (${code})` : ''}; the change was not applied`,
     });
   }
 
