@@ -124,11 +124,21 @@ export interface RunningOperation {
   readonly startTime: Date;
   /** peers the refresh was started for (the skipped ones not counted) */
   readonly selected: number;
+  /** the peers that have ended so far, skipped ones first */
   readonly peers: readonly PeerResult[];
+  /** selected peers not yet ended */
+  readonly pending: readonly string[];
+}
+
+/** Refresh operations of an earlier run of the server: the ended ones to show, and where operation ids go on. */
+export interface RefreshHistory {
+  readonly nextOperationId: number;
+  readonly ended: readonly OperationSummary[];
 }
 
 export interface EngineEvents {
   'peer-refresh-complete': [result: PeerResult];
+  'refresh-started': [operation: RunningOperation];
   'refresh-complete': [summary: OperationSummary];
   'peer-state': [address: string, from: SessionState, to: SessionState];
 }
@@ -292,6 +302,7 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
     );
     this.operations.set(id, op);
     this.progress.set(id, { op, selected: selected.length, ended });
+    this.emit('refresh-started', this.runningOf(op, selected.length, ended));
     // the caller has its answer before the first event; then one peer per
     // turn of the event loop, so that a large export does not hold up the
     // replies to other requests
@@ -309,15 +320,18 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
 
   /** Refresh operations still running, oldest first. */
   running(): RunningOperation[] {
-    return [...this.progress.values()].map(({ op, selected, ended }) => ({
-      operationId: op.id,
-      family: op.family,
-      direction: op.direction,
-      selector: op.selector,
-      startTime: op.startTime,
-      selected,
-      peers: [...ended],
-    }));
+    return [...this.progress.values()].map(({ op, selected, ended }) => this.runningOf(op, selected, ended));
+  }
+
+  private runningOf(op: RefreshOperation, selected: number, ended: readonly PeerResult[]): RunningOperation {
+    return { operationId: op.id, family: op.family, direction: op.direction, selector: op.selector, startTime: op.startTime, selected, peers: [...ended], pending: op.pending() };
+  }
+
+  /** Takes up the operations of an earlier run: shown among the recent ones, and no id given twice. */
+  restoreHistory(history: RefreshHistory): void {
+    this.recent.unshift(...history.ended);
+    this.recent.splice(0, Math.max(0, this.recent.length - RECENT_OPERATIONS));
+    this.nextOperationId = Math.max(this.nextOperationId, history.nextOperationId);
   }
 
   private runRefresh(op: RefreshOperation, address: string, family: AfiSafi): void {

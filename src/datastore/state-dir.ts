@@ -17,6 +17,8 @@ export interface StateFiles {
   readonly rollback: string;
   /** commits to running since its snapshot */
   readonly journal: string;
+  /** refresh operations running (services/refresh-history.ts) */
+  readonly refreshLog: string;
 }
 
 export function stateFiles(dir: string): StateFiles {
@@ -25,6 +27,7 @@ export function stateFiles(dir: string): StateFiles {
     startup: path.join(dir, 'startup.xml'),
     rollback: path.join(dir, 'running-before-confirmed-commit.xml'),
     journal: path.join(dir, 'running.journal'),
+    refreshLog: path.join(dir, 'refresh-operations.log'),
   };
 }
 

@@ -20,6 +20,8 @@ import { moduleCapabilities, moduleSet, yangLibraryProviders } from '../netconf/
 import { jsonToXml } from '../yang/json';
 import { startBgpService } from '../services/bgp';
 import { registerRefreshOperations } from '../services/refresh';
+import { RefreshLog } from '../services/refresh-history';
+import { stateFiles } from '../datastore/state-dir';
 import { SchemaRegistry } from '../yang/schema';
 import { validateRpcInput } from '../yang/validate';
 import { ConfigError, ServerConfig } from './config';
@@ -153,6 +155,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   registerNotifications(netconf);
   for (const p of yangLibraryProviders(set)) netconf.registerStateProvider(p);
   const engine = new BgpEngine(log);
+  const refreshLog = RefreshLog.open(stateFiles(config.stateDir).refreshLog, engine, log);
   await startBgpService({ netconf, datastores, engine, log });
   registerRefreshOperations(netconf, engine);
 
@@ -177,6 +180,8 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     stop: async () => {
       for (const s of netconf.sessions.values()) s.finish('other');
       await ssh.close();
+      // refreshes still running end with the server: the next start reports them so
+      refreshLog.close();
       await engine.stop();
       await datastores.close();
     },

@@ -149,7 +149,7 @@ describe('services/refresh-xml', () => {
         failed: 0,
         peers: [result({ operationId: 2, family: IPV4_UNICAST, direction: 'export', completion: 'drained', routes: 5 })],
       };
-      const running: RunningOperation = { operationId: 1, family: IPV4_MVPN, direction: 'import', selector: { kind: 'address', address: '192.0.2.9' }, startTime: T0, selected: 1, peers: [] };
+      const running: RunningOperation = { operationId: 1, family: IPV4_MVPN, direction: 'import', selector: { kind: 'address', address: '192.0.2.9' }, startTime: T0, selected: 1, peers: [], pending: ['192.0.2.9'] };
       const allOp: OperationSummary = { ...ended, operationId: 3, family: IPV4_MVPN, selector: { kind: 'all' }, selected: 0, completed: 0, peers: [] };
       const state = refreshOperations([ended, allOp, running]);
       validateState(state);

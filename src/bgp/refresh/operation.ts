@@ -208,6 +208,11 @@ export class RefreshOperation {
     return t !== undefined && !t.done;
   }
 
+  /** Selected peers not yet ended. */
+  pending(): string[] {
+    return [...this.peers].filter(([, t]) => !t.done).map(([address]) => address);
+  }
+
   methodOf(address: string): RefreshMethod | undefined {
     return this.peers.get(address)?.method;
   }
