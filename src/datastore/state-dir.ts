@@ -189,10 +189,10 @@ function syncFile(file: string): void {
   }
 }
 
-/** `file` holds `data` or its old content after a crash, never a mix (as persist.ts saves). */
-function replaceAtomically(file: string, data: Buffer): void {
-  const temp = `${file}.recover-${process.pid}`;
-  const fd = fs.openSync(temp, 'wx', 0o600);
+/** `file` holds `data`, or its old content (or none) after a crash, never a mix: a temporary file, fsync, rename, directory fsync (as persist.ts saves). */
+export function replaceAtomically(file: string, data: Buffer | string): void {
+  const temp = `${file}.new-${process.pid}`;
+  const fd = fs.openSync(temp, 'w', 0o600);
   try {
     fs.writeFileSync(fd, data);
     fs.fsyncSync(fd);
@@ -200,4 +200,5 @@ function replaceAtomically(file: string, data: Buffer): void {
     fs.closeSync(fd);
   }
   fs.renameSync(temp, file);
+  syncFile(path.dirname(file));
 }

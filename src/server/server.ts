@@ -1,5 +1,5 @@
 // The composition root: config in, a running NETCONF server out.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { utils } from 'ssh2';
 import { BgpEngine } from '../bgp/engine';
@@ -21,7 +21,7 @@ import { jsonToXml } from '../yang/json';
 import { startBgpService } from '../services/bgp';
 import { registerRefreshOperations } from '../services/refresh';
 import { RefreshLog } from '../services/refresh-history';
-import { stateFiles } from '../datastore/state-dir';
+import { replaceAtomically, stateFiles } from '../datastore/state-dir';
 import { SchemaRegistry } from '../yang/schema';
 import { validateRpcInput } from '../yang/validate';
 import { ConfigError, ServerConfig } from './config';
@@ -69,7 +69,8 @@ function newHostKey(): string {
 function hostKey(file: string, log: Logger): Buffer {
   if (!existsSync(file)) {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    writeFileSync(file, newHostKey(), { mode: 0o600, flag: 'wx' });
+    // a crash soon after the first start leaves no key (made again) or the whole key, never an empty file
+    replaceAtomically(file, newHostKey());
     log.info('generated SSH host key', { file });
   }
   const key = readFileSync(file);

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import type { BgpEngine, RunningOperation } from '../bgp/engine';
 import type { Direction, OperationSummary, PeerResult, PeerSelector } from '../bgp/refresh/operation';
+import { replaceAtomically } from '../datastore/state-dir';
 import type { Logger } from '../log';
 
 export const SERVER_RESTARTED = 'server restarted';
@@ -232,10 +233,8 @@ export class RefreshLog {
       const lines: Line[] = [{ next: this.next }];
       for (const op of this.engine.running()) lines.push({ start: startLine(op) }, ...op.peers.map((peer) => ({ peer })));
       const data = lines.map((l) => JSON.stringify(l) + '\n').join('');
-      const temp = `${this.file}.new`;
-      fs.writeFileSync(temp, data, { mode: 0o600 });
-      fs.renameSync(temp, this.file);
       this.closeFile();
+      replaceAtomically(this.file, data);
       this.bytes = Buffer.byteLength(data);
     });
   }
