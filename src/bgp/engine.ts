@@ -227,7 +227,8 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
     const changed = rt && sessionChanged(rt.config, pc);
     if (changed) this.removePeer(pc.address, `peer configuration changed: ${changed}`, CeaseSubcode.OTHER_CONFIGURATION_CHANGE);
     const kept = this.runtimes.get(pc.address);
-    if (!kept) this.addPeer(pc);
+    // a peer reset here keeps saying why its last session went down
+    if (!kept) this.addPeer(pc, rt?.lastDownReason);
     else this.updatePeer(kept, pc);
   }
 
@@ -407,7 +408,7 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
     this.log.info('BGP listening', { address: info.address, port: info.port });
   }
 
-  private addPeer(pc: PeerConfig): void {
+  private addPeer(pc: PeerConfig, lastDownReason?: string): void {
     const config = this.requireConfig();
     const families = FAMILIES.filter((f) => familySettings(pc, f)?.enabled);
     const peer = new Peer(
@@ -425,7 +426,7 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
       },
       { timers: this.timers, connect: () => connectTcp({ address: pc.address, port: pc.remotePort, localAddress: pc.localAddress }), log: this.log },
     );
-    const rt: PeerRuntime = { config: pc, peer, ribs: new Map(), jobs: [], codec: { fourOctetAs: true }, lastCompleted: {} };
+    const rt: PeerRuntime = { config: pc, peer, ribs: new Map(), jobs: [], codec: { fourOctetAs: true }, lastCompleted: {}, lastDownReason };
     this.runtimes.set(pc.address, rt);
     peer.on('stateChange', (from, to) => this.emit('peer-state', pc.address, from, to));
     peer.on('established', (neg) => this.established(rt, neg));
