@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { isIPv4 } from 'node:net';
 import { Logger } from '../log';
-import { OperationSummary, PeerResult, PeerSelector, RefreshOperation, selectPeers, Direction, OperationTiming, RefreshCandidate, familyName } from './refresh/operation';
+import { OperationSummary, PeerResult, PeerSelector, RefreshOperation, RouteCounts, selectPeers, Direction, OperationTiming, RefreshCandidate, familyName } from './refresh/operation';
 import { AdjRibIn, AdjRibOut, AttributeSets, ExportUpdate, LocRib, nextHopOf, nlriBytes, nlriKey, Policy, PolicyConfig, RouteSource } from './rib';
 import { describeNotification, Negotiated, SessionState, Timers } from './session/fsm';
 import { Peer } from './session/peer';
@@ -20,6 +20,7 @@ export const IPV4_UNICAST: AfiSafi = { afi: 1, safi: 1 };
 export const IPV4_MVPN: AfiSafi = { afi: 1, safi: 5 };
 const FAMILIES = [IPV4_MVPN, IPV4_UNICAST] as const;
 const familyKey = (f: AfiSafi): string => `${f.afi}/${f.safi}`;
+const sameFamily = (a: AfiSafi, b: AfiSafi): boolean => a.afi === b.afi && a.safi === b.safi;
 
 export interface FamilySettings {
   readonly enabled: boolean;
@@ -107,11 +108,16 @@ export interface RefreshRequest {
   readonly family: AfiSafi;
   readonly selector: PeerSelector;
   readonly direction: Direction;
+  /** export: only what the export policy changed since the last advertisement, without BoRR/EoRR */
+  readonly changesOnly?: boolean;
+  /** work out what each selected peer's refresh would send or change; send nothing, change no RIB */
+  readonly dryRun?: boolean;
 }
 
 export interface RefreshStarted {
   readonly operationId: number;
-  readonly selected: readonly { address: string }[];
+  /** in a dry run each with what its refresh would do */
+  readonly selected: readonly { readonly address: string; readonly counts?: RouteCounts }[];
   readonly skipped: readonly { address: string; reason: string }[];
 }
 
@@ -121,13 +127,14 @@ export interface RunningOperation {
   readonly family: AfiSafi;
   readonly direction: Direction;
   readonly selector: PeerSelector;
+  readonly dryRun: boolean;
   readonly startTime: Date;
   /** peers the refresh was started for (the skipped ones not counted) */
   readonly selected: number;
   /** the peers that have ended so far, skipped ones first */
   readonly peers: readonly PeerResult[];
-  /** selected peers not yet ended */
-  readonly pending: readonly string[];
+  /** selected peers not yet ended, with the routes sent (export) or received (import) so far */
+  readonly pending: readonly { readonly address: string; readonly routes: number }[];
 }
 
 /** Refresh operations of an earlier run of the server: the ended ones to show, and where operation ids go on. */
@@ -174,6 +181,7 @@ interface PeerRuntime {
 /** NLRI handed to packUpdates at a time: bounds the UPDATEs built ahead of the socket. */
 const PACK_BATCH = 4096;
 const RECENT_OPERATIONS = 64;
+const NO_ROUTES: RouteCounts = { advertised: 0, withdrawn: 0, accepted: 0, rejected: 0 };
 
 export class BgpEngine extends EventEmitter<EngineEvents> {
   private config?: EngineConfig;
@@ -273,8 +281,11 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
    */
   refresh(req: RefreshRequest): RefreshStarted {
     const config = this.requireConfig();
-    const candidates = [...this.runtimes.values()].map((rt) => this.candidate(rt, req.family));
-    const { selected, skipped } = selectPeers(candidates, new Set(config.groups), req.selector, req.family, req.direction);
+    const dryRun = req.dryRun ?? false;
+    const candidates = [...this.runtimes.values()].map((rt) => this.candidate(rt, req.family, req.direction));
+    const { selected, skipped } = selectPeers(candidates, new Set(config.groups), req.selector, req.family, req.direction, dryRun);
+    // a dry run answers with what each peer's refresh would do
+    const previews = new Map(dryRun ? selected.map((s) => [s.address, this.preview(s.address, req)]) : []);
     const id = this.nextOperationId++;
     const ended: PeerResult[] = [];
     const op = new RefreshOperation(
@@ -282,14 +293,15 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
       req.family,
       req.direction,
       req.selector,
+      dryRun,
       selected,
       skipped,
       (address) => this.runtimes.get(address)?.config.refresh ?? config.refresh,
       this.timers,
       (r) => {
         const rt = this.runtimes.get(r.peerAddress);
-        if (rt) rt.lastRefresh = r;
-        if (rt && r.status === 'completed') rt.lastCompleted[r.direction] = r.endTime;
+        if (rt && !dryRun) rt.lastRefresh = r;
+        if (rt && !dryRun && r.status === 'completed') rt.lastCompleted[r.direction] = r.endTime;
         ended.push(r);
         this.emit('peer-refresh-complete', r);
       },
@@ -309,14 +321,27 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
     // replies to other requests
     setImmediate(() => {
       op.start();
+      if (dryRun) {
+        for (const [address, p] of previews) op.previewed(address, p.counts, p.routes);
+        return;
+      }
       const next = (i: number): void => {
         if (i >= selected.length) return;
-        this.runRefresh(op, selected[i].address, req.family);
+        this.runRefresh(op, selected[i].address, req);
         setImmediate(() => next(i + 1));
       };
       next(0);
     });
-    return { operationId: id, selected: selected.map((s) => ({ address: s.address })), skipped };
+    return { operationId: id, selected: selected.map((s) => (dryRun ? { address: s.address, counts: previews.get(s.address)?.counts } : { address: s.address })), skipped };
+  }
+
+  /** What the refresh of a selected peer would send (export) or change (import with keep-all-routes), changing nothing; `routes` as its result would count them. */
+  private preview(address: string, req: RefreshRequest): { counts: RouteCounts; routes: number } {
+    const ribs = this.runtimes.get(address)?.ribs.get(familyKey(req.family));
+    if (!ribs) return { counts: NO_ROUTES, routes: 0 };
+    if (req.direction === 'import') return { counts: { ...NO_ROUTES, ...ribs.in.previewImportPolicy(this.policy(ribs.settings.importPolicy)) }, routes: ribs.in.receivedCount };
+    const counts = { ...NO_ROUTES, ...ribs.out.previewExport(this.policy(ribs.settings.exportPolicy), !req.changesOnly) };
+    return { counts, routes: counts.advertised + counts.withdrawn };
   }
 
   /** Refresh operations still running, oldest first. */
@@ -325,7 +350,7 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
   }
 
   private runningOf(op: RefreshOperation, selected: number, ended: readonly PeerResult[]): RunningOperation {
-    return { operationId: op.id, family: op.family, direction: op.direction, selector: op.selector, startTime: op.startTime, selected, peers: [...ended], pending: op.pending() };
+    return { operationId: op.id, family: op.family, direction: op.direction, selector: op.selector, dryRun: op.dryRun, startTime: op.startTime, selected, peers: [...ended], pending: op.pending() };
   }
 
   /** Takes up the operations of an earlier run: shown among the recent ones, and no id given twice. */
@@ -335,28 +360,34 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
     this.nextOperationId = Math.max(this.nextOperationId, history.nextOperationId);
   }
 
-  private runRefresh(op: RefreshOperation, address: string, family: AfiSafi): void {
+  private runRefresh(op: RefreshOperation, address: string, req: RefreshRequest): void {
+    const { family } = req;
     const rt = this.runtimes.get(address);
     const ribs = rt?.ribs.get(familyKey(family));
     if (!rt || !ribs) return op.fail(address, 'session went down');
     const method = op.methodOf(address);
     if (method === 'local') {
-      ribs.in.reapplyImportPolicy(this.policy(ribs.settings.importPolicy));
+      const changes = ribs.in.reapplyImportPolicy(this.policy(ribs.settings.importPolicy));
       this.propagate();
-      op.complete(address, 'local', ribs.in.acceptedCount);
+      op.complete(address, 'local', { ...NO_ROUTES, accepted: changes.accepted.length, rejected: changes.rejected.length }, ribs.in.receivedCount);
     } else if (method === 'enhanced' || method === 'quiet-period') {
       ribs.in.setImportPolicy(this.policy(ribs.settings.importPolicy));
       const msg: RouteRefreshMessage = { type: 'route-refresh', afi: family.afi, safi: family.safi, subtype: RouteRefreshSubtype.REQUEST };
       this.enqueue(rt, { messages: [encodeMessage(msg, rt.codec)][Symbol.iterator]() });
     } else {
+      // outbound soft reset: the whole Adj-RIB-Out, with enhanced route refresh inside BoRR ... EoRR (RFC 7313 section 4)
+      const full = !req.changesOnly;
       ribs.out.setExportPolicy(this.policy(ribs.settings.exportPolicy));
-      const update = ribs.out.exportAll();
-      const routes = update.withdrawals.length + update.announcements.reduce((n, a) => n + a.nlri.length, 0);
-      this.enqueue(rt, { messages: this.pack(family, update, rt.codec), done: () => op.complete(address, 'drained', routes) });
+      const update = ribs.out.exportAll(full);
+      const counts = { ...NO_ROUTES, advertised: update.announcements.reduce((n, a) => n + a.nlri.length, 0), withdrawn: update.withdrawals.length };
+      const body = this.pack(family, update, rt.codec, (n) => op.sent(address, n));
+      const marker = (subtype: number): Buffer => encodeMessage({ type: 'route-refresh', afi: family.afi, safi: family.safi, subtype }, rt.codec);
+      const enhanced = full && (rt.peer.negotiated?.enhancedRouteRefresh ?? false);
+      this.enqueue(rt, { messages: enhanced ? concat([marker(RouteRefreshSubtype.BORR)], body, [marker(RouteRefreshSubtype.EORR)]) : body, done: () => op.complete(address, 'drained', counts, counts.advertised + counts.withdrawn) });
     }
   }
 
-  private candidate(rt: PeerRuntime, family: AfiSafi): RefreshCandidate {
+  private candidate(rt: PeerRuntime, family: AfiSafi, direction: Direction): RefreshCandidate {
     const neg = rt.peer.negotiated;
     const settings = familySettings(rt.config, family);
     return {
@@ -370,6 +401,7 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
       enhancedRouteRefresh: neg?.enhancedRouteRefresh ?? false,
       // what the Adj-RIB-In holds: keep-all-routes turned on for a peer without route refresh is pending
       keepAllRoutes: rt.ribs.get(familyKey(family))?.in.keepAllRoutes ?? settings?.keepAllRoutes ?? false,
+      runningOperation: [...this.operations.values()].find((op) => op.direction === direction && sameFamily(op.family, family) && op.isTracking(rt.config.address))?.id,
     };
   }
 
@@ -516,7 +548,7 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
         const set = this.attributeSets.intern(update.attributes, nextHop);
         for (const n of announced) ribs.in.set(nlriKey(n), set);
       }
-      for (const op of this.operations.values()) if (op.family.afi === family.afi && op.family.safi === family.safi && op.isTracking(rt.config.address)) op.updateReceived(rt.config.address, announced.length + withdrawn.length);
+      for (const op of this.operations.values()) if (op.direction === 'import' && sameFamily(op.family, family) && op.isTracking(rt.config.address)) op.updateReceived(rt.config.address, announced.length + withdrawn.length);
       counted = true;
     };
     if (update.nlri.length > 0 || update.withdrawn.length > 0) apply(IPV4_UNICAST, update.nlri, update.withdrawn, nextHopOf(update.attributes, IPV4_UNICAST));
@@ -540,11 +572,11 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
       this.enqueue(rt, { messages: enhanced ? concat([marker(RouteRefreshSubtype.BORR)], body, [marker(RouteRefreshSubtype.EORR)]) : body });
     } else if (m.subtype === RouteRefreshSubtype.BORR) {
       ribs.in.markStale();
-      for (const op of this.operations.values()) if (op.family.afi === m.afi && op.family.safi === m.safi) op.borrReceived(rt.config.address);
+      for (const op of this.operations.values()) if (sameFamily(op.family, family)) op.borrReceived(rt.config.address);
     } else if (m.subtype === RouteRefreshSubtype.EORR) {
       ribs.in.purgeStale();
       this.propagate();
-      for (const op of this.operations.values()) if (op.family.afi === m.afi && op.family.safi === m.safi && op.methodOf(rt.config.address) === 'enhanced') op.complete(rt.config.address, 'eorr');
+      for (const op of this.operations.values()) if (sameFamily(op.family, family) && op.methodOf(rt.config.address) === 'enhanced') op.complete(rt.config.address, 'eorr');
     }
   }
 
@@ -593,11 +625,19 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
     }
   }
 
-  /** The UPDATEs of an export, made PACK_BATCH NLRI at a time as the socket takes them. */
-  private *pack(family: AfiSafi, update: ExportUpdate, codec: CodecOptions): Generator<Buffer> {
-    for (let i = 0; i < update.withdrawals.length; i += PACK_BATCH) yield* packWithdrawals(family, update.withdrawals.slice(i, i + PACK_BATCH).map(nlriBytes), codec);
+  /** The UPDATEs of an export, made PACK_BATCH NLRI at a time as the socket takes them; `sent` hears of each batch once it is written. */
+  private *pack(family: AfiSafi, update: ExportUpdate, codec: CodecOptions, sent?: (nlri: number) => void): Generator<Buffer> {
+    for (let i = 0; i < update.withdrawals.length; i += PACK_BATCH) {
+      const batch = update.withdrawals.slice(i, i + PACK_BATCH);
+      yield* packWithdrawals(family, batch.map(nlriBytes), codec);
+      sent?.(batch.length);
+    }
     for (const a of update.announcements) {
-      for (let i = 0; i < a.nlri.length; i += PACK_BATCH) yield* packUpdates(family, a.attributes.attributes, a.attributes.nextHop, a.nlri.slice(i, i + PACK_BATCH).map(nlriBytes), codec);
+      for (let i = 0; i < a.nlri.length; i += PACK_BATCH) {
+        const batch = a.nlri.slice(i, i + PACK_BATCH);
+        yield* packUpdates(family, a.attributes.attributes, a.attributes.nextHop, batch.map(nlriBytes), codec);
+        sent?.(batch.length);
+      }
     }
   }
 

@@ -21,6 +21,11 @@ const REFRESH_USAGE = `usage: ncbgp refresh <mvpn|ipv4-unicast> <all|ADDRESS|gro
   --user NAME        user name (default admin)
   --password PW      password (or the environment variable NCBGP_PASSWORD)
   --key FILE         OpenSSH private key instead of a password
+  --changes-only     export only: send only what the export policy changed since the
+                     last advertisement, without BoRR/EoRR (not a full re-advertisement)
+  --dry-run          send nothing, change no RIB: show per peer what the refresh would
+                     advertise and withdraw (export) or accept and reject (import with
+                     keep-all-routes)
   --json             print one JSON document (reply, per-peer results, summary)
   --timeout SECONDS  how long to wait for the results (default 180)
   exit status: 0 every peer completed, 1 a peer skipped, failed or not done in time,
@@ -39,6 +44,8 @@ export interface RefreshArgs {
   readonly family: Family;
   readonly selector: Selector;
   readonly direction: Direction;
+  readonly changesOnly: boolean;
+  readonly dryRun: boolean;
   readonly host: string;
   readonly port: number;
   readonly user: string;
@@ -63,6 +70,8 @@ export function parseRefreshArgs(argv: readonly string[], env: Readonly<Record<s
         user: { type: 'string', default: 'admin' },
         password: { type: 'string' },
         key: { type: 'string' },
+        'changes-only': { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         timeout: { type: 'string', default: String(DEFAULT_TIMEOUT_S) },
       },
@@ -76,6 +85,7 @@ export function parseRefreshArgs(argv: readonly string[], env: Readonly<Record<s
   const direction = rest.pop();
   if (direction !== 'import' && direction !== 'export') throw new UsageError(direction === undefined ? 'missing the peers and the direction' : `the last word is the direction, import or export, not ${direction}`);
   const selector = parseSelector(rest);
+  if (values['changes-only'] && direction !== 'export') throw new UsageError('--changes-only applies to export only');
   const port = Number(values.port);
   if (!/^[0-9]+$/.test(values.port) || port < 1 || port > 65535) throw new UsageError(`--port: ${values.port} is no port number`);
   const timeoutS = Number(values.timeout);
@@ -83,7 +93,7 @@ export function parseRefreshArgs(argv: readonly string[], env: Readonly<Record<s
   if (values.password !== undefined && values.key !== undefined) throw new UsageError('give --password or --key, not both');
   const password = values.password ?? (values.key === undefined ? env.NCBGP_PASSWORD : undefined);
   if (password === undefined && values.key === undefined) throw new UsageError('give --password (or NCBGP_PASSWORD) or --key');
-  return { family, selector, direction, host: values.host, port, user: values.user, password, keyFile: values.key, json: values.json, timeoutS };
+  return { family, selector, direction, changesOnly: values['changes-only'], dryRun: values['dry-run'], host: values.host, port, user: values.user, password, keyFile: values.key, json: values.json, timeoutS };
 }
 
 function parseSelector(words: readonly string[]): Selector {
@@ -106,12 +116,19 @@ function selectorText(s: Selector): string {
 
 const rpcName = (family: Family): string => (family === 'mvpn' ? 'refresh-bgp-mvpn' : 'refresh-bgp');
 
+export interface RefreshOptions {
+  readonly changesOnly?: boolean;
+  readonly dryRun?: boolean;
+}
+
 /** The RPC element: input in YANG order (RFC 7950 section 7.14.2). */
-export function refreshRpc(family: Family, selector: Selector, direction: Direction): string {
+export function refreshRpc(family: Family, selector: Selector, direction: Direction, options: RefreshOptions = {}): string {
   const input: XmlElement[] = [];
   if (family !== 'mvpn') input.push({ ...elem(REFRESH_NS, 'afi-safi', `bgp:${family}`), nsDecls: { bgp: NS_BGP } });
   input.push(selector.kind === 'peer-address' ? elem(REFRESH_NS, 'peer-address', selector.address) : selector.kind === 'group' ? elem(REFRESH_NS, 'group', selector.group) : elem(REFRESH_NS, selector.kind));
   input.push(elem(REFRESH_NS, 'direction', direction));
+  if (options.changesOnly) input.push(elem(REFRESH_NS, 'changes-only'));
+  if (options.dryRun) input.push(elem(REFRESH_NS, 'dry-run'));
   return serialize(elem(REFRESH_NS, rpcName(family), input));
 }
 
@@ -120,23 +137,51 @@ const SUBSCRIPTION = serialize(
   elem(NS.notification, 'create-subscription', [elem(NS.notification, 'filter', [elem(REFRESH_NS, 'peer-refresh-complete'), elem(REFRESH_NS, 'refresh-complete')], [{ ns: '', name: 'type', value: 'subtree' }])]),
 );
 
+/** The route-counts leaves of ncbgp-refresh: export advertised and withdrawn, import accepted and rejected. */
+export interface RouteCounts {
+  readonly advertised?: number;
+  readonly withdrawn?: number;
+  readonly accepted?: number;
+  readonly rejected?: number;
+}
+
+const COUNT_LEAVES = ['advertised', 'withdrawn', 'accepted', 'rejected'] as const;
+
 export interface RefreshReply {
   readonly operationId: number;
   readonly selected: readonly string[];
   readonly skipped: readonly { readonly address: string; readonly reason: string }[];
+  /** dry run: what each selected peer's refresh would do */
+  readonly counts?: ReadonlyMap<string, RouteCounts>;
 }
 
 const text = (el: XmlElement, name: string): string | undefined => child(el, name, REFRESH_NS)?.text.trim();
 
+/** The route-counts leaves that `el` has; undefined when it has none. */
+function countsOf(el: XmlElement): RouteCounts | undefined {
+  const c: { -readonly [K in keyof RouteCounts]: number } = {};
+  for (const name of COUNT_LEAVES) {
+    const v = text(el, name);
+    if (v !== undefined) c[name] = Number(v);
+  }
+  return Object.keys(c).length > 0 ? c : undefined;
+}
+
 /** The RPC's output (operation-id, selected-peer*, skipped-peer*); throws when it is not one. */
-function parseRefreshReply(reply: XmlElement): RefreshReply {
+export function parseRefreshReply(reply: XmlElement): RefreshReply {
   const id = text(reply, 'operation-id');
   if (id === undefined || !/^[0-9]+$/.test(id)) throw new Error('the reply has no operation-id');
   const entries = (name: string): XmlElement[] => reply.children.filter((c) => c.ns === REFRESH_NS && c.name === name);
+  const counts = new Map<string, RouteCounts>();
+  for (const e of entries('selected-peer')) {
+    const c = countsOf(e);
+    if (c) counts.set(text(e, 'peer-address') ?? '', c);
+  }
   return {
     operationId: Number(id),
     selected: entries('selected-peer').map((e) => text(e, 'peer-address') ?? ''),
     skipped: entries('skipped-peer').map((e) => ({ address: text(e, 'peer-address') ?? '', reason: text(e, 'reason') ?? '' })),
+    ...(counts.size > 0 ? { counts } : {}),
   };
 }
 
@@ -149,6 +194,9 @@ export interface PeerOutcome {
   readonly reason?: string;
   readonly completion?: string;
   readonly routes: number;
+  readonly counts?: RouteCounts;
+  /** nothing was sent and no RIB changed: the counts are what the refresh would do */
+  readonly dryRun?: boolean;
   readonly startTime?: string;
   readonly endTime?: string;
 }
@@ -156,7 +204,7 @@ export interface PeerOutcome {
 export type RefreshEvent = { readonly kind: 'peer'; readonly operationId: number; readonly outcome: PeerOutcome } | { readonly kind: 'done'; readonly operationId: number };
 
 /** A <notification> of ncbgp-refresh as an event, undefined for any other. */
-function refreshEvent(notification: XmlElement): RefreshEvent | undefined {
+export function refreshEvent(notification: XmlElement): RefreshEvent | undefined {
   const event = notification.children.find((c) => c.ns === REFRESH_NS);
   const id = event && text(event, 'operation-id');
   if (!event || id === undefined) return undefined;
@@ -164,6 +212,8 @@ function refreshEvent(notification: XmlElement): RefreshEvent | undefined {
   if (event.name === 'refresh-complete') return { kind: 'done', operationId };
   if (event.name !== 'peer-refresh-complete') return undefined;
   const status = text(event, 'status');
+  const counts = countsOf(event);
+  const dryRun = child(event, 'dry-run', REFRESH_NS) !== undefined;
   return {
     kind: 'peer',
     operationId,
@@ -173,6 +223,8 @@ function refreshEvent(notification: XmlElement): RefreshEvent | undefined {
       reason: text(event, 'reason'),
       completion: text(event, 'completion'),
       routes: Number(text(event, 'routes') ?? 0),
+      ...(counts ? { counts } : {}),
+      ...(dryRun ? { dryRun } : {}),
       startTime: text(event, 'start-time'),
       endTime: text(event, 'end-time'),
     },
@@ -181,15 +233,34 @@ function refreshEvent(notification: XmlElement): RefreshEvent | undefined {
 
 export const count = (n: number): string => n.toLocaleString('en-US');
 
+/** `advertised 10,000, withdrawn 2,000`, or in a dry run `would advertise 10,000, withdraw 2,000`; '' without counts. */
+export function countsText(c: RouteCounts | undefined, dryRun: boolean): string {
+  if (c === undefined) return '';
+  const pairs: [number | undefined, string, string][] = [
+    [c.advertised, 'advertised', 'advertise'],
+    [c.withdrawn, 'withdrawn', 'withdraw'],
+    [c.accepted, 'accepted', 'accept'],
+    [c.rejected, 'rejected', 'reject'],
+  ];
+  const parts = pairs.filter(([n]) => n !== undefined).map(([n, done, would]) => `${dryRun ? would : done} ${count(n ?? 0)}`);
+  if (parts.length === 0) return '';
+  return `${dryRun ? 'would ' : ''}${parts.join(', ')}`;
+}
+
 function seconds(from: string | undefined, to: string | undefined): string | undefined {
   const ms = from && to ? Date.parse(to) - Date.parse(from) : NaN;
   return Number.isNaN(ms) ? undefined : `${(ms / 1000).toFixed(2)} s`;
 }
 
-/** `[3/8] 127.0.1.3  completed  eorr  1,000 routes  0.21 s` */
+/**
+ * `[3/8]  127.0.1.3  completed  drained  12,000 routes (advertised 10,000, withdrawn 2,000)  0.21 s`;
+ * in a dry run `[3/8]  127.0.1.3  completed  would advertise 10,000, withdraw 2,000  0.01 s`.
+ */
 export function progressLine(done: number, total: number, o: PeerOutcome): string {
   const parts = [`[${done}/${total}]`, o.peerAddress, o.status];
-  if (o.status === 'completed') parts.push(o.completion ?? '', `${count(o.routes)} routes`);
+  const counts = countsText(o.counts, o.dryRun === true);
+  if (o.status === 'completed' && o.dryRun) parts.push(counts || `${count(o.routes)} routes`);
+  else if (o.status === 'completed') parts.push(o.completion ?? '', `${count(o.routes)} routes${counts ? ` (${counts})` : ''}`);
   else parts.push(o.reason ?? '');
   const took = seconds(o.startTime, o.endTime);
   if (took && o.status !== 'skipped') parts.push(took);
@@ -204,6 +275,8 @@ export interface Summary {
   /** peers with no result when the wait ended */
   readonly pending: readonly string[];
   readonly routes: number;
+  /** the peers' counts added up, the leaves any peer had */
+  readonly counts?: RouteCounts;
 }
 
 /** What a refresh operation came to: one outcome per peer of the reply, in the order they came. */
@@ -229,8 +302,11 @@ export class RefreshProgress {
       return undefined;
     }
     if (this.outcomes.has(e.outcome.peerAddress)) return undefined;
-    this.outcomes.set(e.outcome.peerAddress, e.outcome);
-    return progressLine(this.outcomes.size, this.total, e.outcome);
+    // a dry run's counts are in the reply too
+    const fromReply = e.outcome.status === 'completed' ? this.reply.counts?.get(e.outcome.peerAddress) : undefined;
+    const outcome = e.outcome.counts === undefined && fromReply ? { ...e.outcome, counts: fromReply } : e.outcome;
+    this.outcomes.set(outcome.peerAddress, outcome);
+    return progressLine(this.outcomes.size, this.total, outcome);
   }
 
   /** Every peer's outcome: skipped peers of the reply count even without their notification. */
@@ -243,6 +319,7 @@ export class RefreshProgress {
   summary(): Summary {
     const results = this.results();
     const n = (s: PeerStatus): number => results.filter((r) => r.status === s).length;
+    const counts = totalCounts(results);
     return {
       peers: this.total,
       completed: n('completed'),
@@ -250,6 +327,7 @@ export class RefreshProgress {
       failed: n('failed'),
       pending: this.reply.selected.filter((a) => !this.outcomes.has(a)),
       routes: results.reduce((sum, r) => sum + r.routes, 0),
+      ...(counts ? { counts } : {}),
     };
   }
 
@@ -259,12 +337,21 @@ export class RefreshProgress {
   }
 }
 
+/** The route counts of `results` added up, each leaf that some result has; undefined when none has any. */
+function totalCounts(results: readonly PeerOutcome[]): RouteCounts | undefined {
+  const sum: { -readonly [K in keyof RouteCounts]: number } = {};
+  for (const r of results) for (const name of COUNT_LEAVES) if (r.counts?.[name] !== undefined) sum[name] = (sum[name] ?? 0) + (r.counts[name] ?? 0);
+  return Object.keys(sum).length > 0 ? sum : undefined;
+}
+
 /** The summary and the peers that did not complete, with why. */
-function summaryText(title: string, operationId: number, s: Summary, results: readonly PeerOutcome[], elapsedS: number, timeoutS: number): string {
+export function summaryText(title: string, operationId: number, s: Summary, results: readonly PeerOutcome[], elapsedS: number, timeoutS: number, dryRun = false): string {
+  const counts = countsText(s.counts, dryRun);
+  const routes = dryRun && counts ? counts : `${count(s.routes)} routes${counts ? ` (${counts})` : ''}`;
   const lines = [
     `${title}: operation ${operationId}, ${s.peers} peer${s.peers === 1 ? '' : 's'}: ${s.completed} completed, ${s.skipped} skipped, ${s.failed} failed` +
       (s.pending.length > 0 ? `, ${s.pending.length} without result` : '') +
-      `; ${count(s.routes)} routes in ${elapsedS.toFixed(2)} s`,
+      `; ${routes} in ${elapsedS.toFixed(2)} s`,
   ];
   for (const r of results) if (r.status !== 'completed') lines.push(`  ${r.status} ${r.peerAddress}: ${r.reason ?? ''}`);
   for (const a of s.pending) lines.push(`  no result from ${a} within ${timeoutS} s`);
@@ -288,8 +375,10 @@ const errorJson = (e: ReplyError): Record<string, string> => {
   return o;
 };
 
-function outcomeJson(o: PeerOutcome): Record<string, string | number> {
-  const j: Record<string, string | number> = { 'peer-address': o.peerAddress, status: o.status, routes: o.routes };
+function outcomeJson(o: PeerOutcome): Record<string, string | number | boolean> {
+  const j: Record<string, string | number | boolean> = { 'peer-address': o.peerAddress, status: o.status, routes: o.routes };
+  for (const name of COUNT_LEAVES) if (o.counts?.[name] !== undefined) j[name] = o.counts[name];
+  if (o.dryRun) j['dry-run'] = true;
   if (o.completion) j.completion = o.completion;
   if (o.reason) j.reason = o.reason;
   if (o.startTime) j['start-time'] = o.startTime;
@@ -359,7 +448,7 @@ export async function refreshCommand(argv: readonly string[]): Promise<void> {
     return;
   }
   const out = (s: string): boolean => process.stdout.write(s);
-  const title = `refresh ${args.family} ${selectorText(args.selector)} ${args.direction}`;
+  const title = `refresh ${args.family} ${selectorText(args.selector)} ${args.direction}${args.changesOnly ? ' --changes-only' : ''}${args.dryRun ? ' --dry-run' : ''}`;
   let client: NetconfClient | undefined;
   try {
     try {
@@ -377,7 +466,7 @@ export async function refreshCommand(argv: readonly string[]): Promise<void> {
     session.on('notification', early);
     await call(session, SUBSCRIPTION, 'create-subscription');
     const t0 = Date.now();
-    const reply = replyOf(await call(session, refreshRpc(args.family, args.selector, args.direction), rpcName(args.family)));
+    const reply = replyOf(await call(session, refreshRpc(args.family, args.selector, args.direction, args), rpcName(args.family)));
     session.off('notification', early);
     const progress = new RefreshProgress(reply);
     const tty = !args.json && process.stdout.isTTY === true;
@@ -387,6 +476,7 @@ export async function refreshCommand(argv: readonly string[]): Promise<void> {
       shown = true;
       out(tty ? `\r\x1b[2K${line}` : `${line}\n`);
     };
+    if (!args.json && args.dryRun) out('dry run: nothing is sent, no RIB is changed\n');
     if (!args.json) out(`${title}: operation ${reply.operationId}, ${progress.total} peer${progress.total === 1 ? '' : 's'}\n`);
     if (progress.total > 0) await waitDone(session, progress, onLine, buffered, args.timeoutS * 1000);
     if (tty && shown) out('\n');
@@ -399,16 +489,18 @@ export async function refreshCommand(argv: readonly string[]): Promise<void> {
         'afi-safi': args.family === 'mvpn' ? 'ipv4-mvpn' : args.family,
         selector: selectorText(args.selector),
         direction: args.direction,
+        'changes-only': args.changesOnly,
+        'dry-run': args.dryRun,
         'operation-id': reply.operationId,
         'selected-peer': reply.selected,
         'skipped-peer': reply.skipped.map((s) => ({ 'peer-address': s.address, reason: s.reason })),
         peers: progress.results().map(outcomeJson),
-        summary: { peers: summary.peers, completed: summary.completed, skipped: summary.skipped, failed: summary.failed, pending: summary.pending, routes: summary.routes, seconds: elapsed },
+        summary: { peers: summary.peers, completed: summary.completed, skipped: summary.skipped, failed: summary.failed, pending: summary.pending, routes: summary.routes, ...summary.counts, seconds: elapsed },
         'exit-code': code,
       };
       out(JSON.stringify(doc, null, 2) + '\n');
     } else {
-      out(summaryText(title, reply.operationId, summary, progress.results(), elapsed, args.timeoutS));
+      out(summaryText(title, reply.operationId, summary, progress.results(), elapsed, args.timeoutS, args.dryRun));
     }
     process.exitCode = code;
   } catch (e) {

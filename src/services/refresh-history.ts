@@ -116,6 +116,7 @@ function endedByRestart(u: Unfinished, now: Date): OperationSummary {
     family,
     direction: u.start.direction,
     selector: u.start.selector,
+    dryRun: false,
     startTime,
     endTime: now,
     selected: u.start.selected.length,
@@ -156,7 +157,7 @@ const startLine = (op: RunningOperation): StartLine => ({
   direction: op.direction,
   selector: op.selector,
   startTime: op.startTime.toISOString(),
-  selected: [...op.peers.filter((p) => p.status !== 'skipped').map((p) => p.peerAddress), ...op.pending],
+  selected: [...op.peers.filter((p) => p.status !== 'skipped').map((p) => p.peerAddress), ...op.pending.map((p) => p.address)],
 });
 
 /**
@@ -180,10 +181,11 @@ export class RefreshLog {
   static open(file: string, engine: BgpEngine, log: Logger): RefreshLog {
     const r = new RefreshLog(file, engine, log);
     r.restore();
-    engine.on('refresh-started', (op) => r.append({ start: startLine(op) }, op.operationId + 1));
-    engine.on('peer-refresh-complete', (peer) => r.append({ peer }));
+    // a dry run changes nothing: nothing of it to take up after a restart
+    engine.on('refresh-started', (op) => (op.dryRun ? r.skip(op.operationId + 1) : r.append({ start: startLine(op) }, op.operationId + 1)));
+    engine.on('peer-refresh-complete', (peer) => peer.dryRun || r.append({ peer }));
     engine.on('refresh-complete', (s) => {
-      r.append({ end: s.operationId });
+      if (!s.dryRun) r.append({ end: s.operationId });
       if (engine.running().length === 0 || r.bytes > COMPACT_BYTES) r.rewrite();
     });
     return r;
@@ -215,6 +217,11 @@ export class RefreshLog {
     this.engine.restoreHistory({ nextOperationId: next, ended });
     this.next = next;
     this.rewrite();
+  }
+
+  /** An operation not logged: ids still go on past it. */
+  private skip(next: number): void {
+    this.next = Math.max(this.next, next);
   }
 
   private append(line: Line, next?: number): void {

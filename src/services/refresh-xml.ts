@@ -2,7 +2,7 @@
 // to the engine's RefreshRequest, and the reply, notifications and
 // refresh-operations state from the engine's results. Pure.
 import { IPV4_MVPN, IPV4_UNICAST, RefreshRequest, RefreshStarted, RunningOperation } from '../bgp/engine';
-import { OperationSummary, PeerResult, PeerSelector } from '../bgp/refresh/operation';
+import { Direction, OperationSummary, PeerResult, PeerSelector, RouteCounts } from '../bgp/refresh/operation';
 import { AfiSafi } from '../bgp/wire/types';
 import { ErrorTag, ErrorType, NetconfRpcError } from '../netconf/rpc-error';
 import { child, elem, resolvePrefix, XmlElement } from '../netconf/xml';
@@ -27,7 +27,9 @@ export function inputPath(rpc: string, leaf?: string): { path: string; pathNames
 /**
  * refresh-bgp-mvpn or refresh-bgp input (already valid against the YANG
  * input) as an engine request; throws NetconfRpcError for what the engine
- * cannot run.
+ * cannot run, and for changes-only with import: the `must` on changes-only,
+ * which the input validation does not evaluate, answered as RFC 7950
+ * section 15.4 says.
  */
 export function decodeRefreshInput(op: XmlElement): RefreshRequest {
   const directionEl = child(op, 'direction', REFRESH_NS);
@@ -35,8 +37,18 @@ export function decodeRefreshInput(op: XmlElement): RefreshRequest {
   if (direction !== 'import' && direction !== 'export') {
     throw new NetconfRpcError({ type: ErrorType.protocol, tag: directionEl ? ErrorTag.invalidValue : ErrorTag.missingElement, ...inputPath(op.name, 'direction'), info: { badElement: 'direction' }, message: 'direction is import or export' });
   }
-  return { family: op.name === 'refresh-bgp' ? familyOf(op) : IPV4_MVPN, selector: selectorOf(op), direction };
+  const family = op.name === 'refresh-bgp' ? familyOf(op) : IPV4_MVPN;
+  const selector = selectorOf(op);
+  const changesOnly = child(op, 'changes-only', REFRESH_NS) !== undefined;
+  const dryRun = child(op, 'dry-run', REFRESH_NS) !== undefined;
+  if (changesOnly && direction !== 'export') {
+    throw new NetconfRpcError({ type: ErrorType.application, tag: ErrorTag.operationFailed, appTag: 'must-violation', ...inputPath(op.name, 'changes-only'), message: CHANGES_ONLY_MUST_MESSAGE });
+  }
+  return { family, selector, direction, ...(changesOnly ? { changesOnly } : {}), ...(dryRun ? { dryRun } : {}) };
 }
+
+/** The error-message of the `must` on changes-only in ncbgp-refresh. */
+export const CHANGES_ONLY_MUST_MESSAGE = 'changes-only applies to export only';
 
 /** The `peers` choice of peer-selector. */
 function selectorOf(op: XmlElement): PeerSelector {
@@ -75,32 +87,51 @@ function afiSafi(family: AfiSafi): XmlElement[] {
   return [el];
 }
 
-/** yang:date-and-time (RFC 6991): RFC 3339 in UTC, offset "Z". */
+/** The route-counts grouping, the direction's two: export advertised and withdrawn, import accepted and rejected. */
+function routeCounts(c: RouteCounts | undefined, direction: Direction): XmlElement[] {
+  if (c === undefined) return [];
+  return direction === 'export' ? [leaf('advertised', c.advertised), leaf('withdrawn', c.withdrawn)] : [leaf('accepted', c.accepted), leaf('rejected', c.rejected)];
+}
 
-/** refresh-output: operation-id, then the selected and the skipped peers. */
-export function refreshReply(started: RefreshStarted): XmlElement[] {
+/** A `type empty` leaf when `on`. */
+const flag = (name: string, on: boolean): XmlElement[] => (on ? [elem(REFRESH_NS, name)] : []);
+
+/** refresh-output: operation-id, then the selected peers (in a dry run with what each refresh would do) and the skipped peers. */
+export function refreshReply(started: RefreshStarted, direction: Direction): XmlElement[] {
   return [
     leaf('operation-id', started.operationId),
-    ...started.selected.map((p) => elem(REFRESH_NS, 'selected-peer', [leaf('peer-address', p.address)])),
+    ...started.selected.map((p) => elem(REFRESH_NS, 'selected-peer', [leaf('peer-address', p.address), ...routeCounts(p.counts, direction)])),
     ...started.skipped.map((p) => elem(REFRESH_NS, 'skipped-peer', [leaf('peer-address', p.address), leaf('reason', p.reason)])),
   ];
 }
 
-/** The peer-result grouping: reason for skipped and failed peers (and a quiet-period completion with no BoRR), completion for completed ones. */
-function peerResult(r: PeerResult): XmlElement[] {
-  const out = [leaf('peer-address', r.peerAddress), ...afiSafi(r.family), leaf('direction', r.direction), leaf('status', r.status)];
+/**
+ * The peer-result grouping: reason for skipped and failed peers (and a
+ * quiet-period completion with no BoRR), completion and the route counts
+ * for completed ones.
+ */
+function peerResult(r: PeerResult, dryRun = r.dryRun === true): XmlElement[] {
+  const out = [leaf('peer-address', r.peerAddress), ...afiSafi(r.family), leaf('direction', r.direction), ...flag('dry-run', dryRun), leaf('status', r.status)];
   if (r.reason !== undefined) out.push(leaf('reason', r.reason));
   if (r.completion !== undefined) out.push(leaf('completion', r.completion));
-  out.push(leaf('routes', r.routes), leaf('start-time', dateAndTime(r.startTime)), leaf('end-time', dateAndTime(r.endTime)));
+  out.push(leaf('routes', r.routes), ...(r.status === 'completed' ? routeCounts(r.counts, r.direction) : []));
+  out.push(leaf('start-time', dateAndTime(r.startTime)), leaf('end-time', dateAndTime(r.endTime)));
   return out;
+}
+
+/** A selected peer of a running operation that has not ended: status running, the routes so far, no end-time. */
+function runningPeer(op: RunningOperation, p: RunningOperation['pending'][number], dryRun: boolean): XmlElement[] {
+  return [leaf('peer-address', p.address), ...afiSafi(op.family), leaf('direction', op.direction), ...flag('dry-run', dryRun), leaf('status', 'running'), leaf('routes', p.routes), leaf('start-time', dateAndTime(op.startTime))];
 }
 
 export function peerRefreshComplete(r: PeerResult): XmlElement {
   return elem(REFRESH_NS, 'peer-refresh-complete', [leaf('operation-id', r.operationId), ...peerResult(r)]);
 }
 
-/** An operation, ended or running, as the counts grouping sees it. */
+/** An operation, ended or running. */
 type OperationRecord = RunningOperation | OperationSummary;
+
+/** A dry run: as the engine says, else when a peer's result says so (no result of a real run does). */
 
 /**
  * The counts grouping. The engine's `selected` is the peers it started;
@@ -114,7 +145,7 @@ function counts(op: OperationRecord): XmlElement[] {
 }
 
 export function refreshComplete(s: OperationSummary): XmlElement {
-  return elem(REFRESH_NS, 'refresh-complete', [leaf('operation-id', s.operationId), ...counts(s)]);
+  return elem(REFRESH_NS, 'refresh-complete', [leaf('operation-id', s.operationId), ...flag('dry-run', s.dryRun), ...counts(s)]);
 }
 
 /** The selector container: the case of the `peers` choice that was given. */
@@ -129,23 +160,30 @@ function selector(s: PeerSelector): XmlElement {
   }
 }
 
-/** The refresh-operations container (config false): ended and running operations, oldest first; end-time only once ended. */
+/**
+ * The refresh-operations container (config false): ended and running
+ * operations, oldest first; end-time only once ended; a running
+ * operation's peers that have not ended with status running.
+ */
 export function refreshOperations(ops: readonly OperationRecord[]): XmlElement {
   const sorted = [...ops].sort((a, b) => a.operationId - b.operationId);
   return elem(
     REFRESH_NS,
     'refresh-operations',
-    sorted.map((op) =>
-      elem(REFRESH_NS, 'operation', [
+    sorted.map((op) => {
+      const dryRun = op.dryRun;
+      return elem(REFRESH_NS, 'operation', [
         leaf('operation-id', op.operationId),
         ...afiSafi(op.family),
         selector(op.selector),
         leaf('direction', op.direction),
+        ...flag('dry-run', dryRun),
         leaf('start-time', dateAndTime(op.startTime)),
         ...('endTime' in op ? [leaf('end-time', dateAndTime(op.endTime))] : []),
         elem(REFRESH_NS, 'counts', counts(op)),
-        ...op.peers.map((p) => elem(REFRESH_NS, 'peer', peerResult(p))),
-      ]),
-    ),
+        ...op.peers.map((p) => elem(REFRESH_NS, 'peer', peerResult(p, dryRun))),
+        ...('pending' in op ? op.pending.map((p) => elem(REFRESH_NS, 'peer', runningPeer(op, p, dryRun))) : []),
+      ]);
+    }),
   );
 }

@@ -8,20 +8,22 @@ import { decodeRefreshInput, inputPath, peerRefreshComplete, REFRESH_NS, refresh
 
 /** refresh-bgp-mvpn and refresh-bgp; peer-refresh-complete and refresh-complete on the NETCONF stream. */
 export function registerRefreshOperations(netconf: NetconfServer, engine: BgpEngine): void {
-  for (const name of ['refresh-bgp-mvpn', 'refresh-bgp']) netconf.registerOperation(REFRESH_NS, name, (op) => refreshReply(startRefresh(engine, op)));
+  for (const name of ['refresh-bgp-mvpn', 'refresh-bgp']) netconf.registerOperation(REFRESH_NS, name, (op) => startRefresh(engine, op));
   engine.on('peer-refresh-complete', (r) => netconf.publish(peerRefreshComplete(r)));
   engine.on('refresh-complete', (s) => netconf.publish(refreshComplete(s)));
   netconf.registerStateProvider({ ns: REFRESH_NS, name: 'refresh-operations', build: () => refreshOperations([...engine.recent, ...engine.running()]) });
 }
 
-/** Starts the operation; a peer or group the engine does not know is data-missing on that input leaf (RFC 7950 section 15.5), never an empty success. */
-function startRefresh(engine: BgpEngine, op: XmlElement): RefreshStarted {
+/** Starts the operation and answers its reply; a peer or group the engine does not know is data-missing on that input leaf (RFC 7950 section 15.5), never an empty success. */
+function startRefresh(engine: BgpEngine, op: XmlElement): XmlElement[] {
   const request = decodeRefreshInput(op);
+  let started: RefreshStarted;
   try {
-    return engine.refresh(request);
+    started = engine.refresh(request);
   } catch (e) {
     if (!(e instanceof RefreshSelectionError)) throw e;
     const leaf = e.kind === 'unknown-peer' ? 'peer-address' : 'group';
     throw new NetconfRpcError({ type: ErrorType.application, tag: ErrorTag.dataMissing, appTag: 'instance-required', ...inputPath(op.name, leaf), message: e.message });
   }
+  return refreshReply(started, request.direction);
 }

@@ -90,7 +90,7 @@ describe('BGP engine: two ncbgp engines in MVPN', function () {
     const started = b.refresh({ family: MVPN, selector: { kind: 'group', group: 'core' }, direction: 'import' });
     assert.equal(started.selected.length, 1);
     await until('refresh-complete', () => events.ops.length === 1);
-    assert.deepEqual([events.peers[0].status, events.peers[0].completion, events.peers[0].routes], ['completed', 'local', 1]);
+    assert.deepEqual([events.peers[0].status, events.peers[0].completion, events.peers[0].routes], ['completed', 'local', 6], 'every stored route re-evaluated');
     assert.equal(accepted(b, '127.0.0.1'), 1);
     assert.equal(b.peers()[0].mvpn?.received, 6, 'the pre-policy copy is kept');
   });

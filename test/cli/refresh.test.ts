@@ -4,9 +4,13 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseRefreshArgs, progressLine, RefreshArgs, RefreshProgress, refreshRpc, UsageError } from '../../src/cli/refresh';
+import { IPV4_MVPN } from '../../src/bgp/engine';
+import { parseRefreshArgs, parseRefreshReply, progressLine, RefreshArgs, refreshEvent, RefreshProgress, refreshRpc, summaryText, UsageError } from '../../src/cli/refresh';
 import { NetconfClient } from '../../src/netconf/client';
-import { child } from '../../src/netconf/xml';
+import { child, elem, parseXml, serialize } from '../../src/netconf/xml';
+import { decodeRefreshInput, peerRefreshComplete, refreshReply } from '../../src/services/refresh-xml';
+import { SchemaRegistry } from '../../src/yang/schema';
+import { validateRpcInput } from '../../src/yang/validate';
 import { LabProcess, ncbgp, RunResult, startLab } from '../helpers/lab';
 import { ed25519KeyPair, USERS } from '../helpers/server';
 
@@ -15,7 +19,10 @@ const R = 'urn:ncbgp:yang:ncbgp-refresh';
 
 describe('ncbgp refresh: the command line', function () {
   const ok: { argv: string; env?: Record<string, string>; expect: Partial<RefreshArgs> }[] = [
-    { argv: 'mvpn all export --password pw', expect: { family: 'mvpn', selector: { kind: 'all' }, direction: 'export', host: '127.0.0.1', port: 8830, user: 'admin', password: 'pw', json: false, timeoutS: 180 } },
+    { argv: 'mvpn all export --password pw', expect: { family: 'mvpn', selector: { kind: 'all' }, direction: 'export', changesOnly: false, dryRun: false, host: '127.0.0.1', port: 8830, user: 'admin', password: 'pw', json: false, timeoutS: 180 } },
+    { argv: 'mvpn all export --changes-only --password pw', expect: { direction: 'export', changesOnly: true, dryRun: false } },
+    { argv: 'mvpn group ebgp-b export --dry-run --changes-only --password pw', expect: { changesOnly: true, dryRun: true } },
+    { argv: 'mvpn 192.0.2.7 import --dry-run --password pw --json', expect: { direction: 'import', changesOnly: false, dryRun: true, json: true } },
     { argv: 'mvpn 192.0.2.7 import --password pw', expect: { selector: { kind: 'peer-address', address: '192.0.2.7' }, direction: 'import' } },
     { argv: 'mvpn group ebgp-a import --password pw --json', expect: { selector: { kind: 'group', group: 'ebgp-a' }, json: true } },
     { argv: 'mvpn external export --host 127.0.0.2 --port 830 --user ops --key k --timeout 5', expect: { selector: { kind: 'external' }, host: '127.0.0.2', port: 830, user: 'ops', keyFile: 'k', password: undefined, timeoutS: 5 } },
@@ -42,6 +49,7 @@ describe('ncbgp refresh: the command line', function () {
     ['mvpn all import --password pw --port 70000', /no port number/],
     ['mvpn all import --password pw --timeout 0', /no positive number/],
     ['mvpn all import --password pw --verbose', /Unknown option '--verbose'/],
+    ['mvpn all import --changes-only --password pw', /--changes-only applies to export only/],
   ];
   for (const [argv, message] of bad) {
     it(`refuses: ${argv || '(nothing)'}`, () => {
@@ -56,6 +64,74 @@ describe('ncbgp refresh: the command line', function () {
       refreshRpc('ipv4-unicast', { kind: 'peer-address', address: '192.0.2.7' }, 'import'),
       `<refresh-bgp xmlns="${R}"><afi-safi xmlns:bgp="${BGP_NS}">bgp:ipv4-unicast</afi-safi><peer-address>192.0.2.7</peer-address><direction>import</direction></refresh-bgp>`,
     );
+    assert.equal(refreshRpc('mvpn', { kind: 'all' }, 'export', { changesOnly: true, dryRun: true }), `<refresh-bgp-mvpn xmlns="${R}"><all/><direction>export</direction><changes-only/><dry-run/></refresh-bgp-mvpn>`);
+    assert.equal(refreshRpc('mvpn', { kind: 'internal' }, 'import', { changesOnly: false, dryRun: true }), `<refresh-bgp-mvpn xmlns="${R}"><internal/><direction>import</direction><dry-run/></refresh-bgp-mvpn>`);
+  });
+
+  it('the flags reach the engine request through the server\'s validation and decoding', () => {
+    const registry = SchemaRegistry.load();
+    const decode = (xml: string): ReturnType<typeof decodeRefreshInput> => {
+      const op = parseXml(xml);
+      const rpc = registry.rpc(R, op.name);
+      assert.ok(rpc);
+      validateRpcInput(rpc, op);
+      return decodeRefreshInput(op);
+    };
+    assert.deepEqual(decode(refreshRpc('mvpn', { kind: 'all' }, 'export', parseRefreshArgs('mvpn all export --changes-only --dry-run --password pw'.split(' ')))), {
+      family: IPV4_MVPN,
+      selector: { kind: 'all' },
+      direction: 'export',
+      changesOnly: true,
+      dryRun: true,
+    });
+    assert.deepEqual(decode(refreshRpc('ipv4-unicast', { kind: 'external' }, 'import', { dryRun: true })), { family: { afi: 1, safi: 1 }, selector: { kind: 'external' }, direction: 'import', dryRun: true });
+  });
+
+  it("reads the counts from a dry run's reply and from the notifications as the server encodes them", () => {
+    const counts = { advertised: 10000, withdrawn: 2000, accepted: 0, rejected: 0 };
+    const reply = parseRefreshReply(parseXml(serialize(elem(R, 'rpc-reply', refreshReply({ operationId: 9, selected: [{ address: '127.0.1.2', counts }], skipped: [] }, 'export')))));
+    assert.deepEqual(reply, { operationId: 9, selected: ['127.0.1.2'], skipped: [], counts: new Map([['127.0.1.2', { advertised: 10000, withdrawn: 2000 }]]) });
+    const T = new Date('2026-12-03T10:00:00.000Z');
+    const notification = (dryRun: boolean): ReturnType<typeof refreshEvent> =>
+      refreshEvent(
+        parseXml(
+          serialize(
+            elem('urn:ietf:params:xml:ns:netconf:notification:1.0', 'notification', [
+              peerRefreshComplete({ operationId: 9, peerAddress: '127.0.1.2', family: IPV4_MVPN, direction: 'export', status: 'completed', completion: 'drained', routes: 12000, counts, dryRun, startTime: T, endTime: T }),
+            ]),
+          ),
+        ),
+      );
+    assert.deepEqual(notification(true), {
+      kind: 'peer',
+      operationId: 9,
+      outcome: { peerAddress: '127.0.1.2', status: 'completed', reason: undefined, completion: 'drained', routes: 12000, counts: { advertised: 10000, withdrawn: 2000 }, dryRun: true, startTime: '2026-12-03T10:00:00.000Z', endTime: '2026-12-03T10:00:00.000Z' },
+    });
+    const real = notification(false);
+    assert.ok(real?.kind === 'peer');
+    assert.equal(real.outcome.dryRun, undefined);
+  });
+
+  it('prints the counts after the routes, and in a dry run what the refresh would do', () => {
+    const t = { startTime: '2026-01-01T00:00:00.000Z', endTime: '2026-01-01T00:00:00.250Z' };
+    assert.equal(
+      progressLine(1, 2, { peerAddress: '127.0.1.1', status: 'completed', completion: 'drained', routes: 12000, counts: { advertised: 10000, withdrawn: 2000 }, ...t }),
+      '[1/2]  127.0.1.1  completed  drained  12,000 routes (advertised 10,000, withdrawn 2,000)  0.25 s',
+    );
+    assert.equal(progressLine(1, 2, { peerAddress: '127.0.1.1', status: 'completed', completion: 'local', routes: 100, counts: { accepted: 0, rejected: 21 }, ...t }), '[1/2]  127.0.1.1  completed  local  100 routes (accepted 0, rejected 21)  0.25 s');
+    assert.equal(progressLine(1, 2, { peerAddress: '127.0.1.1', status: 'completed', routes: 12000, counts: { advertised: 10000, withdrawn: 2000 }, dryRun: true, ...t }), '[1/2]  127.0.1.1  completed  would advertise 10,000, withdraw 2,000  0.25 s');
+    assert.equal(progressLine(2, 2, { peerAddress: '127.0.1.1', status: 'completed', routes: 100, counts: { accepted: 3, rejected: 21 }, dryRun: true }), '[2/2]  127.0.1.1  completed  would accept 3, reject 21');
+    assert.equal(progressLine(2, 2, { peerAddress: '127.0.1.2', status: 'skipped', reason: 'a dry run of an import needs keep-all-routes', routes: 0, dryRun: true }), '[2/2]  127.0.1.2  skipped  a dry run of an import needs keep-all-routes');
+  });
+
+  it("a dry run: the reply's counts stand in for a notification without them, and the summary adds them up", () => {
+    const p = new RefreshProgress({ operationId: 5, selected: ['127.0.1.2', '127.0.1.5'], skipped: [], counts: new Map([['127.0.1.2', { advertised: 200, withdrawn: 50 }]]) });
+    assert.equal(p.take({ kind: 'peer', operationId: 5, outcome: { peerAddress: '127.0.1.2', status: 'completed', routes: 250, dryRun: true } }), '[1/2]  127.0.1.2  completed  would advertise 200, withdraw 50');
+    assert.equal(p.take({ kind: 'peer', operationId: 5, outcome: { peerAddress: '127.0.1.5', status: 'completed', routes: 280, counts: { advertised: 230, withdrawn: 50 }, dryRun: true } }), '[2/2]  127.0.1.5  completed  would advertise 230, withdraw 50');
+    const s = p.summary();
+    assert.deepEqual(s, { peers: 2, completed: 2, skipped: 0, failed: 0, pending: [], routes: 530, counts: { advertised: 430, withdrawn: 100 } });
+    assert.equal(summaryText('refresh mvpn group ebgp-b export --dry-run', 5, s, p.results(), 0.01, 180, true), 'refresh mvpn group ebgp-b export --dry-run: operation 5, 2 peers: 2 completed, 0 skipped, 0 failed; would advertise 430, withdraw 100 in 0.01 s\n');
+    assert.equal(summaryText('refresh mvpn group ebgp-b export', 6, s, p.results(), 1.5, 180), 'refresh mvpn group ebgp-b export: operation 6, 2 peers: 2 completed, 0 skipped, 0 failed; 530 routes (advertised 430, withdrawn 100) in 1.50 s\n');
   });
 
   it('counts each peer once, only of its own operation, and a skipped peer of the reply even without its notification', () => {
@@ -76,8 +152,10 @@ interface JsonResult {
   'operation-id': number;
   'selected-peer': string[];
   'skipped-peer': { 'peer-address': string; reason: string }[];
-  peers: { 'peer-address': string; status: string; completion?: string; reason?: string; routes: number }[];
-  summary: { peers: number; completed: number; skipped: number; failed: number; pending: string[] };
+  'changes-only': boolean;
+  'dry-run': boolean;
+  peers: { 'peer-address': string; status: string; completion?: string; reason?: string; routes: number; advertised?: number; withdrawn?: number; accepted?: number; rejected?: number; 'dry-run'?: boolean }[];
+  summary: { peers: number; completed: number; skipped: number; failed: number; pending: string[]; routes: number; advertised?: number; withdrawn?: number; accepted?: number; rejected?: number };
   'exit-code': number;
 }
 
@@ -127,8 +205,8 @@ describe('ncbgp refresh against ncbgp lab --peers 5 --routes 100', function () {
     assert.deepEqual(doc['skipped-peer'], []);
     const byPeer = Object.fromEntries(doc.peers.map((p) => [p['peer-address'], [p.status, p.completion, p.routes]]));
     assert.deepEqual(byPeer, {
-      // the stored routes through lab-import again: 91 of 100 accepted
-      '127.0.1.1': ['completed', 'local', 91],
+      // the 100 stored routes through lab-import again
+      '127.0.1.1': ['completed', 'local', 100],
       '127.0.1.2': ['completed', 'eorr', 100],
       '127.0.1.3': ['completed', 'eorr', 100],
       '127.0.1.4': ['completed', 'eorr', 100],
@@ -157,20 +235,75 @@ describe('ncbgp refresh against ncbgp lab --peers 5 --routes 100', function () {
   it('import of the keep-all-routes peer alone completes local', async () => {
     const r = await refresh('mvpn 127.0.1.1 import');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^\[1\/1\] {2}127\.0\.1\.1 {2}completed {2}local {2}91 routes/m);
+    // the policy has not changed since the routes came: none changes its mind
+    assert.match(r.stdout, /^\[1\/1\] {2}127\.0\.1\.1 {2}completed {2}local {2}100 routes \(accepted 0, rejected 0\)/m);
   });
 
-  it('export after an export policy change sends the difference to the group that uses it', async () => {
-    // lab-export now also rejects VRF 3: its routes are withdrawn from ebgp-b
-    await edit('<policy><name>lab-export</name><term><name>not-vrf-3</name><match><route-target>target:65000:3</route-target></match><action>reject</action></term></policy>');
-    const doc = await json('mvpn group ebgp-b export');
-    assert.equal(doc['exit-code'], 0);
-    assert.equal(doc.peers.length, 2);
-    for (const p of doc.peers) {
-      assert.equal(p.completion, 'drained');
-      // VRF 3 has 25 routes per other peer; four other peers
-      assert.ok(p.routes > 0 && p.routes <= 100, `${p['peer-address']}: ${p.routes} routes`);
-    }
+  it('--changes-only with import: a usage error (exit status 2)', async () => {
+    const r = await refresh('mvpn all import --changes-only');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--changes-only applies to export only/);
+  });
+
+  describe('export after an export policy change', () => {
+    type Counts = [address: string, advertised: number | undefined, withdrawn: number | undefined];
+    const countsOf = (doc: JsonResult): Counts[] => doc.peers.map((p): Counts => [p['peer-address'], p.advertised, p.withdrawn]).sort((a, b) => a[0].localeCompare(b[0]));
+    let preview: Counts[];
+
+    it('--dry-run shows what each peer of the group would be sent, sends nothing: a second dry run shows the same', async () => {
+      // lab-export now also rejects VRF 3: its routes are to be withdrawn from ebgp-b
+      await edit('<policy><name>lab-export</name><term><name>not-vrf-3</name><match><route-target>target:65000:3</route-target></match><action>reject</action></term></policy>');
+      const r = await refresh('mvpn group ebgp-b export --dry-run');
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const lines = r.stdout.split('\n');
+      assert.equal(lines[0], 'dry run: nothing is sent, no RIB is changed');
+      assert.match(lines[1], /^refresh mvpn group ebgp-b export --dry-run: operation \d+, 2 peers$/);
+      for (const l of lines.filter((x) => x.startsWith('['))) assert.match(l, /^\[\d\/2\] {2}127\.0\.1\.[25] {2}completed {2}would advertise [1-9][0-9,]*, withdraw [1-9][0-9,]*/);
+      assert.match(r.stdout, /2 completed, 0 skipped, 0 failed; would advertise [0-9,]+, withdraw [0-9,]+ in /);
+
+      const doc = await json('mvpn group ebgp-b export --dry-run');
+      assert.equal(doc['dry-run'], true);
+      assert.deepEqual(
+        doc.peers.map((p) => [p.status, p['dry-run'], p.routes === (p.advertised ?? 0) + (p.withdrawn ?? 0)]),
+        [
+          ['completed', true, true],
+          ['completed', true, true],
+        ],
+      );
+      preview = countsOf(doc);
+      for (const [address, advertised, withdrawn] of preview) assert.ok(advertised !== undefined && advertised > 0 && withdrawn !== undefined && withdrawn > 0, `${address}: ${advertised}, ${withdrawn}`);
+      assert.deepEqual(countsOf(await json('mvpn group ebgp-b export --dry-run')), preview);
+    });
+
+    it('export re-advertises the whole Adj-RIB-Out and withdraws what the policy now rejects: what the dry run said', async () => {
+      const doc = await json('mvpn group ebgp-b export');
+      assert.equal(doc['exit-code'], 0);
+      assert.deepEqual(
+        doc.peers.map((p) => [p.completion, p['dry-run'], p.routes === (p.advertised ?? 0) + (p.withdrawn ?? 0)]),
+        [
+          ['drained', undefined, true],
+          ['drained', undefined, true],
+        ],
+      );
+      assert.deepEqual(countsOf(doc), preview);
+    });
+
+    it('--changes-only then has nothing to send; a full export again sends everything and withdraws nothing', async () => {
+      const changes = await json('mvpn group ebgp-b export --changes-only');
+      assert.equal(changes['exit-code'], 0);
+      assert.deepEqual(
+        changes.peers.map((p) => [p.completion, p.routes, p.advertised, p.withdrawn]),
+        [
+          ['drained', 0, 0, 0],
+          ['drained', 0, 0, 0],
+        ],
+      );
+      const again = countsOf(await json('mvpn group ebgp-b export'));
+      assert.deepEqual(
+        again,
+        preview.map(([address, advertised]) => [address, advertised, 0]),
+      );
+    });
   });
 
   it('a peer address that is not configured: exit status 3 with the rpc-error, its tag and path', async () => {
@@ -222,6 +355,23 @@ describe('ncbgp refresh against ncbgp lab --peers 5 --routes 100', function () {
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stdout, /5 peers: 0 completed, 5 skipped, 0 failed/);
     for (const p of LAB_PEERS) assert.match(r.stdout, new RegExp(`skipped ${p.replace(/\./g, '\\.')}: peer did not negotiate ipv4-unicast`));
+  });
+
+  it('import --dry-run: the keep-all-routes peer shows what a changed import policy would reject, the others cannot be previewed', async () => {
+    // lab-import (ebgp-a, 127.0.1.1 with keep-all-routes among them) now also rejects VRF 1:
+    // 25 of the 100 stored routes, 4 of them already rejected as Source Active A-D routes
+    await edit('<policy><name>lab-import</name><term><name>not-vrf-1</name><match><route-target>target:65000:1</route-target></match><action>reject</action></term></policy>');
+    const r = await refresh('mvpn group ebgp-a import --dry-run');
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /^dry run: nothing is sent, no RIB is changed\n/);
+    assert.match(r.stdout, /^\[\d\/2\] {2}127\.0\.1\.1 {2}completed {2}would accept 0, reject 21/m);
+    assert.match(r.stdout, /2 peers: 1 completed, 1 skipped, 0 failed; would accept 0, reject 21 in /);
+    assert.match(r.stdout, /skipped 127\.0\.1\.4: .*keep-all-routes/);
+    const doc = await json('mvpn 127.0.1.1 import --dry-run');
+    assert.deepEqual([doc.peers[0].accepted, doc.peers[0].rejected, doc.peers[0]['dry-run'], doc.summary.rejected], [0, 21, true, 21]);
+    // nothing changed: the import itself then rejects them, and after it there is nothing left to change
+    assert.match((await refresh('mvpn 127.0.1.1 import')).stdout, /completed {2}local {2}100 routes \(accepted 0, rejected 21\)/);
+    assert.match((await refresh('mvpn 127.0.1.1 import --dry-run')).stdout, /completed {2}would accept 0, reject 0/);
   });
 
   it('a configured peer that is down is skipped with the reason, and the rest complete (exit status 1)', async () => {

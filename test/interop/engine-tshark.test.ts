@@ -162,12 +162,15 @@ describe('BGP engine interop: two ncbgp engines in MVPN, captured by tshark', fu
     assert.deepEqual([status(b)?.mvpn?.accepted, status(a)?.mvpn?.accepted], [7, 2]);
   });
 
-  it('export refresh after an export policy change withdraws what the policy now rejects, completing when drained', async () => {
+  it('export refresh after an export policy change re-advertises the whole Adj-RIB-Out inside BoRR/EoRR and withdraws what the policy now rejects; changes-only then has nothing to send', async () => {
     await a.apply({ ...aConfig, peers: [{ ...aConfig.peers[0], mvpn: { enabled: true, keepAllRoutes: false, exportPolicy: 'no-type-1' } }] });
     const started = a.refresh({ family: IPV4_MVPN, selector: { kind: 'all' }, direction: 'export' });
     const { peers } = await operationResults(a, started.operationId);
-    assert.deepEqual(peers.map((p) => [p.status, p.completion, p.routes]), [['completed', 'drained', 1]]);
+    assert.deepEqual(peers.map((p) => [p.status, p.completion, p.routes, p.counts]), [['completed', 'drained', 7, { advertised: 6, withdrawn: 1, accepted: 0, rejected: 0 }]]);
     await waitUntil('six routes at B', () => (status(b)?.mvpn?.accepted === 6 ? true : undefined), 10_000);
+    const again = a.refresh({ family: IPV4_MVPN, selector: { kind: 'all' }, direction: 'export', changesOnly: true });
+    const second = await operationResults(a, again.operationId);
+    assert.deepEqual(second.peers.map((p) => [p.status, p.completion, p.routes]), [['completed', 'drained', 0]]);
   });
 
   it('is decoded by tshark: BoRR/EoRR around the re-sent routes, all seven route types with their RDs, sources and groups, the withdrawal', async () => {
@@ -187,11 +190,14 @@ describe('BGP engine interop: two ncbgp engines in MVPN, captured by tshark', fu
         [A.address, 0, 1, 5],
         [B.address, 1, 1, 5],
         [B.address, 2, 1, 5],
+        // the export soft reset: a locally initiated route refresh (RFC 7313 section 4); changes-only sends none
+        [A.address, 1, 1, 5],
+        [A.address, 2, 1, 5],
       ],
     );
-    /** The UPDATEs `from` sent between its BoRR and its EoRR. */
-    const inside = (from: string): Decoded[] => {
-      const begin = messages.findIndex((m) => m.src === from && m.refresh?.subtype === 1);
+    /** The UPDATEs `from` sent between its first (or `begin`-th) BoRR and the EoRR after it. */
+    const inside = (from: string, nth = 0): Decoded[] => {
+      const begin = messages.map((m, i) => (m.src === from && m.refresh?.subtype === 1 ? i : -1)).filter((i) => i >= 0)[nth];
       const end = messages.findIndex((m, i) => i > begin && m.src === from && m.refresh?.subtype === 2);
       return messages.slice(begin + 1, end).filter((m) => m.src === from);
     };
@@ -204,9 +210,12 @@ describe('BGP engine interop: two ncbgp engines in MVPN, captured by tshark', fu
     }
     const types = new Set(messages.flatMap((m) => m.routes.map((r) => Number(r.routeType))));
     assert.deepEqual([...types].sort(), [1, 2, 3, 4, 5, 6, 7]);
-    // the export refresh: A's last UPDATE withdraws the Intra-AS I-PMSI A-D route (MP_UNREACH_NLRI)
-    const last = messages.filter((m) => m.src === A.address && m.type === 2).at(-1);
-    assert.deepEqual([last?.attributes, last?.routes], [[15], [seen(A_ROUTES[0].route)]]);
+    // the export soft reset: the Intra-AS I-PMSI A-D route withdrawn (MP_UNREACH_NLRI), then every other route again
+    const [withdrawal, ...announced] = inside(A.address, 1);
+    assert.deepEqual([withdrawal?.attributes, withdrawal?.routes], [[15], [seen(A_ROUTES[0].route)]]);
+    assert.ok(announced.every((m) => m.type === 2 && m.attributes.includes(14)));
+    assert.deepEqual(distinct(announced.flatMap((m) => m.routes)), distinct(A_ROUTES.slice(1).map((r) => seen(r.route))));
+    assert.equal(messages.filter((m) => m.src === A.address && m.type === 2).at(-1), announced.at(-1), 'changes-only sent no UPDATE');
   });
 });
 

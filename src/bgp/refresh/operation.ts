@@ -25,6 +25,8 @@ export interface RefreshCandidate {
   readonly routeRefresh: boolean;
   readonly enhancedRouteRefresh: boolean;
   readonly keepAllRoutes: boolean;
+  /** a refresh of the same family and direction still running for this peer */
+  readonly runningOperation?: number;
 }
 
 /** How a selected peer is refreshed. */
@@ -32,7 +34,7 @@ export type RefreshMethod =
   | 'local' // import with keep-all-routes: the stored Adj-RIB-In through the import policy again
   | 'enhanced' // import: ROUTE-REFRESH, the peer answers BoRR ... EoRR (RFC 7313); no BoRR: as quiet-period
   | 'quiet-period' // import: ROUTE-REFRESH, done after a quiet period (RFC 2918 only)
-  | 'export'; // export policy again, the difference sent, done when drained
+  | 'export'; // export policy again, the whole Adj-RIB-Out (or the difference) sent, done when drained
 
 export type Completion = 'eorr' | 'quiet-period' | 'local' | 'drained';
 export type PeerStatus = 'completed' | 'skipped' | 'failed';
@@ -62,13 +64,17 @@ export function familyName(f: AfiSafi): string {
   return `afi ${f.afi} safi ${f.safi}`;
 }
 
-/** Picks the peers of a selector and says why each one left out is skipped. */
+/** Without keep-all-routes an import's routes are the peer's to send: nothing to preview. */
+export const DRY_RUN_NEEDS_KEEP_ALL_ROUTES = 'a dry run of an import needs keep-all-routes (the routes as received, before import policy)';
+
+/** Picks the peers of a selector and says why each one left out is skipped; a dry run skips an import it cannot preview. */
 export function selectPeers(
   candidates: readonly RefreshCandidate[],
   groups: ReadonlySet<string>,
   selector: PeerSelector,
   family: AfiSafi,
   direction: Direction,
+  dryRun = false,
 ): { selected: SelectedPeer[]; skipped: SkippedPeer[] } {
   let chosen: readonly RefreshCandidate[];
   switch (selector.kind) {
@@ -95,12 +101,28 @@ export function selectPeers(
   for (const c of chosen) {
     if (!c.established) skipped.push({ address: c.address, reason: `session is not established (${c.state})` });
     else if (!c.familyNegotiated) skipped.push({ address: c.address, reason: `peer did not negotiate ${name}` });
+    else if (c.runningOperation !== undefined) skipped.push({ address: c.address, reason: `refresh already running (operation ${c.runningOperation})` });
     else if (direction === 'export') selected.push({ address: c.address, method: 'export' });
     else if (c.keepAllRoutes) selected.push({ address: c.address, method: 'local' });
+    else if (dryRun) skipped.push({ address: c.address, reason: DRY_RUN_NEEDS_KEEP_ALL_ROUTES });
     else if (!c.routeRefresh) skipped.push({ address: c.address, reason: 'peer does not support route-refresh' });
     else selected.push({ address: c.address, method: c.enhancedRouteRefresh ? 'enhanced' : 'quiet-period' });
   }
   return { selected, skipped };
+}
+
+/**
+ * What one peer's refresh sent or changed (in a dry run: would have):
+ * export, the NLRI advertised and withdrawn (with Enhanced Route Refresh the
+ * ones the peer purges at EoRR count as withdrawn); import with
+ * keep-all-routes, the stored routes the import policy now accepts that it
+ * rejected, and the reverse.
+ */
+export interface RouteCounts {
+  readonly advertised: number;
+  readonly withdrawn: number;
+  readonly accepted: number;
+  readonly rejected: number;
 }
 
 export interface PeerResult {
@@ -111,7 +133,12 @@ export interface PeerResult {
   readonly status: PeerStatus;
   readonly reason?: string;
   readonly completion?: Completion;
+  /** import: routes received or re-evaluated; export: NLRI sent, advertised plus withdrawn */
   readonly routes: number;
+  /** completed peers: what the refresh did, in a dry run what it would do */
+  readonly counts?: RouteCounts;
+  /** nothing was sent and no RIB changed */
+  readonly dryRun?: boolean;
   readonly startTime: Date;
   readonly endTime: Date;
 }
@@ -121,6 +148,8 @@ export interface OperationSummary {
   readonly family: AfiSafi;
   readonly direction: Direction;
   readonly selector: PeerSelector;
+  /** nothing was sent and no RIB changed */
+  readonly dryRun: boolean;
   readonly startTime: Date;
   readonly endTime: Date;
   readonly selected: number;
@@ -174,6 +203,8 @@ export class RefreshOperation {
     readonly family: AfiSafi,
     readonly direction: Direction,
     readonly selector: PeerSelector,
+    /** nothing is sent and no RIB changes: each peer ends with what it would do (previewed()) */
+    readonly dryRun: boolean,
     selected: readonly SelectedPeer[],
     skipped: readonly SkippedPeer[],
     /** each selected peer's timing */
@@ -208,9 +239,9 @@ export class RefreshOperation {
     return t !== undefined && !t.done;
   }
 
-  /** Selected peers not yet ended. */
-  pending(): string[] {
-    return [...this.peers].filter(([, t]) => !t.done).map(([address]) => address);
+  /** Selected peers not yet ended, with their routes so far. */
+  pending(): { address: string; routes: number }[] {
+    return [...this.peers].filter(([, t]) => !t.done).map(([address, t]) => ({ address, routes: t.routes }));
   }
 
   methodOf(address: string): RefreshMethod | undefined {
@@ -232,12 +263,26 @@ export class RefreshOperation {
     this.clearQuiet(t);
   }
 
-  /** The work is done: EoRR received, the local re-evaluation ran, or the export drained. */
-  complete(address: string, completion: Completion, routes?: number): void {
+  /** Routes sent so far by an export. */
+  sent(address: string, routes: number): void {
+    const t = this.peers.get(address);
+    if (t && !t.done) t.routes += routes;
+  }
+
+  /** The work is done: EoRR received, the local re-evaluation ran (`routes`: those re-evaluated), or the export drained (`routes`: NLRI sent). */
+  complete(address: string, completion: Completion, counts?: RouteCounts, routes?: number): void {
     const t = this.peers.get(address);
     if (!t || t.done) return;
     if (routes !== undefined) t.routes = routes;
-    this.end(address, t, 'completed', { completion });
+    this.end(address, t, 'completed', { completion, counts });
+  }
+
+  /** A dry run's answer for the peer: what its refresh would do. */
+  previewed(address: string, counts: RouteCounts, routes: number): void {
+    const t = this.peers.get(address);
+    if (!t || t.done) return;
+    t.routes = routes;
+    this.end(address, t, 'completed', { counts });
   }
 
   fail(address: string, reason: string): void {
@@ -258,7 +303,7 @@ export class RefreshOperation {
     t.quiet = undefined;
   }
 
-  private end(address: string, t: Tracked, status: PeerStatus, extra: { reason?: string; completion?: Completion }): void {
+  private end(address: string, t: Tracked, status: PeerStatus, extra: { reason?: string; completion?: Completion; counts?: RouteCounts }): void {
     t.done = true;
     this.clearQuiet(t);
     if (t.timeout !== undefined) this.timers.clearTimeout(t.timeout);
@@ -268,7 +313,7 @@ export class RefreshOperation {
     this.finishIfDone();
   }
 
-  private result(address: string, status: PeerStatus, extra: { reason?: string; completion?: Completion; routes?: number }): PeerResult {
+  private result(address: string, status: PeerStatus, extra: { reason?: string; completion?: Completion; routes?: number; counts?: RouteCounts }): PeerResult {
     return {
       operationId: this.id,
       peerAddress: address,
@@ -278,6 +323,8 @@ export class RefreshOperation {
       reason: extra.reason,
       completion: extra.completion,
       routes: extra.routes ?? 0,
+      counts: extra.counts,
+      dryRun: this.dryRun || undefined,
       startTime: this.startTime,
       endTime: new Date(),
     };
@@ -292,6 +339,7 @@ export class RefreshOperation {
       family: this.family,
       direction: this.direction,
       selector: this.selector,
+      dryRun: this.dryRun,
       startTime: this.startTime,
       endTime: new Date(),
       selected: this.peers.size,

@@ -81,7 +81,7 @@ export class AdjRibIn {
     const path = this.pathOf(attributes);
     const fresh = this.fresh;
     const stale = this.stale;
-    if (this.accepts(key, path)) {
+    if (this.accepts(key, path, this.importPolicy)) {
       fresh.accepted.set(key, attributes);
       if (fresh.rejected.size > 0) fresh.rejected.delete(key);
       if (stale !== undefined) {
@@ -142,19 +142,8 @@ export class AdjRibIn {
    * copy, updates the Loc-RIB, and returns the routes whose outcome changed.
    */
   reapplyImportPolicy(policy: Policy | undefined): ImportChanges {
-    if (!this.keepAll) throw new Error('import policy can be re-applied locally only with keep-all-routes');
-    this.importPolicy = policy;
     const changes: ImportChanges = { accepted: [], rejected: [] };
-    for (const g of this.generations()) {
-      const nowRejected: NlriKey[] = [];
-      for (const [key, attributes] of g.accepted) {
-        if (!this.accepts(key, this.pathOf(attributes))) nowRejected.push(key);
-      }
-      const nowAccepted: [NlriKey, AttributeSet][] = [];
-      for (const [key, attributes] of g.rejected) {
-        // keep-all-routes: rejected routes have their attributes
-        if (attributes !== undefined && this.accepts(key, this.pathOf(attributes))) nowAccepted.push([key, attributes]);
-      }
+    for (const { g, nowAccepted, nowRejected } of this.outcomes(policy)) {
       for (const key of nowRejected) {
         g.rejected.set(key, g.accepted.get(key));
         g.accepted.delete(key);
@@ -168,7 +157,36 @@ export class AdjRibIn {
         changes.accepted.push(key);
       }
     }
+    this.importPolicy = policy;
     return changes;
+  }
+
+  /** What reapplyImportPolicy(policy) would change, changing nothing: the routes it would accept and reject. */
+  previewImportPolicy(policy: Policy | undefined): { accepted: number; rejected: number } {
+    let accepted = 0;
+    let rejected = 0;
+    for (const o of this.outcomes(policy)) {
+      accepted += o.nowAccepted.length;
+      rejected += o.nowRejected.length;
+    }
+    return { accepted, rejected };
+  }
+
+  /** Per generation, the routes whose outcome `policy` changes. */
+  private outcomes(policy: Policy | undefined): { g: Generation; nowAccepted: [NlriKey, AttributeSet][]; nowRejected: NlriKey[] }[] {
+    if (!this.keepAll) throw new Error('import policy can be re-applied locally only with keep-all-routes');
+    return this.generations().map((g) => {
+      const nowRejected: NlriKey[] = [];
+      for (const [key, attributes] of g.accepted) {
+        if (!this.accepts(key, this.pathOf(attributes), policy)) nowRejected.push(key);
+      }
+      const nowAccepted: [NlriKey, AttributeSet][] = [];
+      for (const [key, attributes] of g.rejected) {
+        // keep-all-routes: rejected routes have their attributes
+        if (attributes !== undefined && this.accepts(key, this.pathOf(attributes), policy)) nowAccepted.push([key, attributes]);
+      }
+      return { g, nowAccepted, nowRejected };
+    });
   }
 
   /** The session is gone: every route leaves the Loc-RIB and this table empties. */
@@ -227,9 +245,9 @@ export class AdjRibIn {
     return this.stale === undefined ? [this.fresh] : [this.fresh, this.stale];
   }
 
-  private accepts(key: NlriKey, path: Path): boolean {
+  private accepts(key: NlriKey, path: Path, policy: Policy | undefined): boolean {
     if (path.asLoop) return false;
-    return this.importPolicy === undefined || this.importPolicy.accepts(key, path.attributes, this.locRib.family);
+    return policy === undefined || policy.accepts(key, path.attributes, this.locRib.family);
   }
 
   private pathOf(attributes: AttributeSet): Path {

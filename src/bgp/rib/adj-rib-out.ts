@@ -88,20 +88,27 @@ export class AdjRibOut {
   /** Re-exports what changed in the Loc-RIB (LocRib.takeChanges()); returns what to send and records it. */
   exportDiff(changes: RibChanges): ExportUpdate {
     const out = new Batch();
-    for (const slot of changes.slots) this.reconcile(slot, out);
+    for (const slot of changes.slots) this.reconcile(slot, out, false, this.exportPolicy, false);
     return out.result();
   }
 
   /**
    * Export soft reset, and the initial advertisement: re-runs the export
-   * policy over the whole Loc-RIB and returns only the difference with what
-   * the peer has.
+   * policy over the whole Loc-RIB. Returns the difference with what the peer
+   * has (withdrawals and changed routes), and with `full` every route the
+   * peer should have, changed or not (outbound soft reset).
    */
-  exportAll(): ExportUpdate {
+  exportAll(full = false): ExportUpdate {
     const out = new Batch();
-    const end = Math.max(this.locRib.slotCount, this.advertisedKeys.length);
-    for (let slot = 0; slot < end; slot++) this.reconcile(slot, out);
+    for (let slot = 0, end = this.slotEnd(); slot < end; slot++) this.reconcile(slot, out, full, this.exportPolicy, false);
     return out.result();
+  }
+
+  /** What exportAll(full) would return under `policy`, counted; changes nothing. */
+  previewExport(policy: Policy | undefined, full: boolean): { advertised: number; withdrawn: number } {
+    const out = new Tally();
+    for (let slot = 0, end = this.slotEnd(); slot < end; slot++) this.reconcile(slot, out, full, policy, true);
+    return { advertised: out.advertised, withdrawn: out.withdrawn };
   }
 
   /** Everything advertised, grouped by attribute set: the answer to the peer's ROUTE-REFRESH (RFC 2918 section 4). */
@@ -137,35 +144,48 @@ export class AdjRibOut {
     this.count = 0;
   }
 
-  /** The outgoing attribute set the peer should have for `key`, or undefined for none. */
-  private wanted(key: NlriKey, best: Path): AttributeSet | undefined {
+  private slotEnd(): number {
+    return Math.max(this.locRib.slotCount, this.advertisedKeys.length);
+  }
+
+  /** The outgoing attribute set the peer should have for `key` under `policy`, or undefined for none. */
+  private wanted(key: NlriKey, best: Path, policy: Policy | undefined): AttributeSet | undefined {
     const from = best.source;
     if (from === this.peer) return undefined; // never back to where it came from
     if (from.internal && this.peer.internal) return undefined; // RFC 4271 section 9.2: no IBGP to IBGP
     if (best.noAdvertise || (best.noExport && this.peer.external)) return undefined;
-    if (this.exportPolicy !== undefined && !this.exportPolicy.accepts(key, best.attributes, this.locRib.family)) return undefined;
+    if (policy !== undefined && !policy.accepts(key, best.attributes, this.locRib.family)) return undefined;
     return this.outgoing(best);
   }
 
-  private reconcile(slot: number, out: Batch): void {
+  /** Brings one slot's advertisement in line with the Loc-RIB and `policy` (`dry`: only tells `out`); `full` announces an unchanged route too. */
+  private reconcile(slot: number, out: Sink, full: boolean, policy: Policy | undefined, dry: boolean): void {
     const key = this.locRib.keyAt(slot);
     let current = this.advertisedSets[slot];
     const currentKey = this.advertisedKeys[slot];
     if (currentKey !== undefined && currentKey !== key) {
       // the slot's NLRI left the Loc-RIB (and the slot may hold another one now)
       out.withdraw(currentKey);
-      this.forget(slot);
+      if (!dry) this.forget(slot);
       current = undefined;
     }
     if (key === undefined) return;
     const best = this.locRib.bestAt(slot);
-    const wanted = best === undefined ? undefined : this.wanted(key, best);
-    if (wanted === current) return;
-    if (wanted === undefined) {
-      out.withdraw(key);
-      this.forget(slot);
+    const wanted = best === undefined ? undefined : this.wanted(key, best, policy);
+    if (wanted === current) {
+      if (full && wanted !== undefined) out.announce(key, wanted);
       return;
     }
+    if (wanted === undefined) {
+      out.withdraw(key);
+      if (!dry) this.forget(slot);
+      return;
+    }
+    if (!dry) this.record(slot, key, current, wanted);
+    out.announce(key, wanted);
+  }
+
+  private record(slot: number, key: NlriKey, current: AttributeSet | undefined, wanted: AttributeSet): void {
     if (current === undefined) {
       while (this.advertisedKeys.length <= slot) {
         // dense arrays: V8 would make a sparse one a dictionary
@@ -176,7 +196,6 @@ export class AdjRibOut {
       this.count++;
     }
     this.advertisedSets[slot] = wanted;
-    out.announce(key, wanted);
   }
 
   private forget(slot: number): void {
@@ -241,8 +260,27 @@ export class AdjRibOut {
   }
 }
 
+/** Where reconcile() puts what the peer is to be told. */
+interface Sink {
+  announce(key: NlriKey, attributes: AttributeSet): void;
+  withdraw(key: NlriKey): void;
+}
+
+class Tally implements Sink {
+  advertised = 0;
+  withdrawn = 0;
+
+  announce(): void {
+    this.advertised++;
+  }
+
+  withdraw(): void {
+    this.withdrawn++;
+  }
+}
+
 /** Announcements grouped by attribute set, and withdrawals, in the order met. */
-class Batch {
+class Batch implements Sink {
   private readonly groups = new Map<AttributeSet, NlriKey[]>();
   private readonly withdrawals: NlriKey[] = [];
   private lastSet: AttributeSet | undefined;

@@ -34,6 +34,7 @@
 //   .set(key, set): boolean (accepted) / .withdraw(key)
 //   .markStale() at BoRR, .purgeStale(): number at EoRR (RFC 7313 section 4)
 //   .reapplyImportPolicy(policy): { accepted, rejected }   import soft reset with keep-all-routes
+//   .previewImportPolicy(policy): { accepted, rejected }   what it would change (counts), changing nothing
 //   .setImportPolicy(policy)                               before a ROUTE-REFRESH without keep-all-routes
 //   .clear() when the session goes down
 //   .receivedCount, .acceptedCount, .staleCount, .getAccepted(key), .getReceived(key), .isStale(key)
@@ -41,7 +42,9 @@
 // Adj-RIB-Out, one per peer session and family (adj-rib-out.ts)
 //   new AdjRibOut({ peer, locRib, attributeSets, localAddress, exportPolicy? })
 //   .exportDiff(changes): ExportUpdate         incremental export
-//   .setExportPolicy(policy); .exportAll(): ExportUpdate   export soft reset / initial advertisement
+//   .setExportPolicy(policy); .exportAll(full?): ExportUpdate   initial advertisement (the difference);
+//                                              full: every route the peer should have (outbound soft reset)
+//   .previewExport(policy, full): { advertised, withdrawn }   what exportAll would send, changing nothing
 //   .resendAll(): ExportUpdate                 the peer's ROUTE-REFRESH (no state change)
 //   ExportUpdate { announcements: { attributes, nlri[] }[], withdrawals: nlri[] }
 //     pack each announcement with packUpdates(family, a.attributes.attributes, a.attributes.nextHop,

@@ -83,7 +83,7 @@ describe('refresh operation: completion', () => {
     const results: PeerResult[] = [];
     const done: OperationSummary[] = [];
     const { selected, skipped } = selectPeers(PEERS.filter((p) => selectorPeers.includes(p.address)), GROUPS, { kind: 'all' }, MVPN, 'import');
-    const op = new RefreshOperation(7, MVPN, 'import', { kind: 'all' }, selected, skipped, timing, timers, (r) => results.push(r), (s) => done.push(s));
+    const op = new RefreshOperation(7, MVPN, 'import', { kind: 'all' }, false, selected, skipped, timing, timers, (r) => results.push(r), (s) => done.push(s));
     op.start();
     return { op, timers, results, done };
   }
@@ -106,7 +106,7 @@ describe('refresh operation: completion', () => {
 
   it('EoRR completes an enhanced refresh; a silent peer fails at the timeout', () => {
     const { op, timers, results, done } = run(['10.0.0.6', '10.0.0.1']);
-    op.complete('10.0.0.1', 'local', 40);
+    op.complete('10.0.0.1', 'local', { advertised: 0, withdrawn: 0, accepted: 3, rejected: 1 }, 40);
     op.updateReceived('10.0.0.6', 2);
     op.complete('10.0.0.6', 'eorr');
     assert.deepEqual(results.map((r) => [r.peerAddress, r.status, r.completion, r.routes]), [['10.0.0.1', 'completed', 'local', 40], ['10.0.0.6', 'completed', 'eorr', 2]]);
