@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import { isIPv4 } from 'node:net';
 import { Logger } from '../log';
 import { OperationSummary, PeerResult, PeerSelector, RefreshOperation, RouteCounts, selectPeers, Direction, OperationTiming, RefreshCandidate, familyName } from './refresh/operation';
-import { AdjRibIn, AdjRibOut, AttributeSets, ExportUpdate, LocRib, nextHopOf, nlriBytes, nlriKey, Policy, PolicyConfig, RouteSource } from './rib';
+import { AdjRibIn, AdjRibOut, AttributeSets, LocRib, nextHopOf, nlriKey, Policy, PolicyConfig, RouteSource } from './rib';
 import { describeNotification, Negotiated, SessionState, Timers } from './session/fsm';
 import { Peer } from './session/peer';
 import { BgpListener, connectTcp, systemTimers } from './session/transport';
@@ -13,7 +13,8 @@ import { CodecOptions, encodeMessage } from './wire/codec';
 import { encodeMvpnNlri, MvpnRoute, mvpnRouteType } from './wire/mvpn';
 import { encodeRouteTarget } from './wire/attributes';
 import { addressOctets } from './wire/address';
-import { endOfRib, endOfRibFamily, packUpdates, packWithdrawals, updateHandling } from './wire/update';
+import { endOfRib, endOfRibFamily, updateHandling } from './wire/update';
+import { GroupMember, GroupPace, GroupTreatment, MessageCursor, OutQueue, SLOW_MEMBER_BYTES, treatmentKey, UpdateGroup } from './update-group';
 import { AfiSafi, CeaseSubcode, ErrorCode, ErrorHandling, MvpnRouteType, PathAttribute, RouteRefreshMessage, RouteRefreshSubtype, UpdateMessage } from './wire/types';
 
 export const IPV4_UNICAST: AfiSafi = { afi: 1, safi: 1 };
@@ -83,6 +84,8 @@ export interface FamilyCounters {
   readonly advertised: number;
   /** keep-all-routes is configured but the peer cannot send its routes again (no route refresh): it takes effect at the next session */
   readonly keepAllRoutesPending: boolean;
+  /** the update group the peer is a member of (UpdateGroupStatus.id) */
+  readonly updateGroup: number;
 }
 
 export interface PeerStatus {
@@ -152,24 +155,35 @@ export interface EngineEvents {
 
 interface FamilyRibs {
   readonly family: AfiSafi;
-  readonly settings: FamilySettings;
+  settings: FamilySettings;
   readonly in: AdjRibIn;
-  readonly out: AdjRibOut;
-  /** Loc-RIB changes were left out while the peer's socket was backed up: catch up with one full diff */
-  behind: boolean;
+  /** the update group the peer is a member of for the family: its Adj-RIB-Out */
+  group: UpdateGroup;
 }
 
-/** UPDATEs waiting for a peer's socket, made a batch at a time (bounded memory). */
-interface SendJob {
-  readonly messages: Iterator<Buffer>;
-  readonly done?: () => void;
+/** How the engine paces its update groups. */
+export interface EngineOptions {
+  /** a member of an update group this many bytes behind the others leaves it (default 16 MiB) */
+  readonly slowMemberBytes?: number;
+  /** how often update groups that may have come to advertise the same are compared, to merge (default 5 s) */
+  readonly mergeCheckMs?: number;
+}
+
+/** One update group of the engine's: its treatment and members (FRR's `show bgp update-groups`). */
+export interface UpdateGroupStatus {
+  readonly id: number;
+  readonly treatment: GroupTreatment;
+  readonly members: readonly string[];
+  /** routes in its Adj-RIB-Out */
+  readonly advertised: number;
 }
 
 interface PeerRuntime {
   config: PeerConfig;
   readonly peer: Peer;
   readonly ribs: Map<string, FamilyRibs>;
-  readonly jobs: SendJob[];
+  /** what waits for the socket, and the peer as its update groups see it */
+  readonly member: GroupMember;
   codec: CodecOptions;
   lastRefresh?: PeerResult;
   establishedAt?: Date;
@@ -178,9 +192,9 @@ interface PeerRuntime {
   lastDownReason?: string;
 }
 
-/** NLRI handed to packUpdates at a time: bounds the UPDATEs built ahead of the socket. */
-const PACK_BATCH = 4096;
 const RECENT_OPERATIONS = 64;
+/** how often update groups that may have come to advertise the same are compared */
+const MERGE_CHECK_MS = 5000;
 const NO_ROUTES: RouteCounts = { advertised: 0, withdrawn: 0, accepted: 0, rejected: 0 };
 
 export class BgpEngine extends EventEmitter<EngineEvents> {
@@ -196,12 +210,23 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
   /** per running operation: its selected count and the peers ended so far */
   private readonly progress = new Map<number, { readonly op: RefreshOperation; readonly selected: number; readonly ended: PeerResult[] }>();
   readonly recent: OperationSummary[] = [];
+  /** update groups by treatment key */
+  private readonly groups = new Map<string, Set<UpdateGroup>>();
+  /** groups made for one peer or a few (a new session, a split): merged back once they advertise what another group of theirs does */
+  private readonly mergeCandidates = new Set<UpdateGroup>();
+  private mergeTimer?: unknown;
+
+  private readonly pace: GroupPace;
+  private readonly mergeCheckMs: number;
 
   constructor(
     private readonly log: Logger,
     private readonly timers: Timers = systemTimers,
+    options: EngineOptions = {},
   ) {
     super();
+    this.pace = { slowMemberBytes: options.slowMemberBytes ?? SLOW_MEMBER_BYTES, onSlowMember: (g, m) => this.split(g, [m]) };
+    this.mergeCheckMs = options.mergeCheckMs ?? MERGE_CHECK_MS;
   }
 
   /** Applies a whole configuration: sessions are reset only where they must be (AS, address, port, timers, capabilities). */
@@ -210,7 +235,8 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
     if (delta && previous && previous.localAs === config.localAs && previous.routerId === config.routerId && previous.policies === config.policies && previous.originated === config.originated) {
       this.config = config;
       for (const address of delta.removed) this.removePeer(address, 'peer deconfigured', CeaseSubcode.PEER_DECONFIGURED);
-      for (const pc of delta.changed) this.applyPeer(pc);
+      const moves = new Map<string, UpdateGroup>();
+      for (const pc of delta.changed) this.applyPeer(pc, moves);
       await this.listen(previous.listen, config.listen);
       this.propagate();
       return;
@@ -221,27 +247,33 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
     }
     this.config = config;
     this.policies = new Map(config.policies.map((p) => [p.name, new Policy(p)]));
+    // policies take effect for new routes at once, for all at the next soft reset
+    for (const same of this.groups.values()) for (const g of same) g.out.setExportPolicy(this.policy(g.treatment.exportPolicy));
     for (const f of FAMILIES) if (!this.locRibs.has(familyKey(f))) this.locRibs.set(familyKey(f), new LocRib(f, { localAs: config.localAs, routerId: config.routerId }));
     this.originate(config.originated, previous?.originated ?? []);
     const wanted = new Map(config.peers.map((p) => [p.address, p]));
     for (const address of [...this.runtimes.keys()]) if (!wanted.has(address)) this.removePeer(address, 'peer deconfigured', CeaseSubcode.PEER_DECONFIGURED);
-    for (const pc of config.peers) this.applyPeer(pc);
+    const moves = new Map<string, UpdateGroup>();
+    for (const pc of config.peers) this.applyPeer(pc, moves);
     await this.listen(previous?.listen, config.listen);
     this.propagate();
   }
 
-  private applyPeer(pc: PeerConfig): void {
+  /** `moves`: the groups peers moved to in this apply, by the group they left and their new treatment (update groups move together). */
+  private applyPeer(pc: PeerConfig, moves: Map<string, UpdateGroup>): void {
     const rt = this.runtimes.get(pc.address);
     const changed = rt && sessionChanged(rt.config, pc);
     if (changed) this.removePeer(pc.address, `peer configuration changed: ${changed}`, CeaseSubcode.OTHER_CONFIGURATION_CHANGE);
     const kept = this.runtimes.get(pc.address);
     // a peer reset here keeps saying why its last session went down
     if (!kept) this.addPeer(pc, rt?.lastDownReason);
-    else this.updatePeer(kept, pc);
+    else this.updatePeer(kept, pc, moves);
   }
 
   async stop(): Promise<void> {
     for (const address of [...this.runtimes.keys()]) this.removePeer(address, 'administrative shutdown', CeaseSubcode.ADMINISTRATIVE_SHUTDOWN);
+    if (this.mergeTimer !== undefined) this.timers.clearTimeout(this.mergeTimer);
+    this.mergeTimer = undefined;
     await this.listener?.close();
     this.listener = undefined;
   }
@@ -254,7 +286,7 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
     return [...this.runtimes.values()].map((rt) => {
       const counters = (f: AfiSafi): FamilyCounters | undefined => {
         const r = rt.ribs.get(familyKey(f));
-        return r && { received: r.in.receivedCount, accepted: r.in.acceptedCount, advertised: r.out.advertisedCount, keepAllRoutesPending: r.settings.keepAllRoutes && !r.in.keepAllRoutes };
+        return r && { received: r.in.receivedCount, accepted: r.in.acceptedCount, advertised: r.group.out.advertisedCount, keepAllRoutesPending: r.settings.keepAllRoutes && !r.in.keepAllRoutes, updateGroup: r.group.id };
       };
       return {
         address: rt.config.address,
@@ -284,8 +316,11 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
     const dryRun = req.dryRun ?? false;
     const candidates = [...this.runtimes.values()].map((rt) => this.candidate(rt, req.family, req.direction));
     const { selected, skipped } = selectPeers(candidates, new Set(config.groups), req.selector, req.family, req.direction, dryRun);
-    // a dry run answers with what each peer's refresh would do
-    const previews = new Map(dryRun ? selected.map((s) => [s.address, this.preview(s.address, req)]) : []);
+    // a dry run answers with what each peer's refresh would do (an export: once per update group)
+    const groupPreviews = new Map<UpdateGroup, RouteCounts>();
+    const previews = new Map(dryRun ? selected.map((s) => [s.address, this.preview(s.address, req, groupPreviews)]) : []);
+    // an export runs once per update group whose members are all selected
+    const exporting = new Set<UpdateGroup>();
     const id = this.nextOperationId++;
     const ended: PeerResult[] = [];
     const op = new RefreshOperation(
@@ -327,7 +362,7 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
       }
       const next = (i: number): void => {
         if (i >= selected.length) return;
-        this.runRefresh(op, selected[i].address, req);
+        this.runRefresh(op, selected[i].address, req, exporting);
         setImmediate(() => next(i + 1));
       };
       next(0);
@@ -336,11 +371,15 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
   }
 
   /** What the refresh of a selected peer would send (export) or change (import with keep-all-routes), changing nothing; `routes` as its result would count them. */
-  private preview(address: string, req: RefreshRequest): { counts: RouteCounts; routes: number } {
+  private preview(address: string, req: RefreshRequest, groups: Map<UpdateGroup, RouteCounts>): { counts: RouteCounts; routes: number } {
     const ribs = this.runtimes.get(address)?.ribs.get(familyKey(req.family));
     if (!ribs) return { counts: NO_ROUTES, routes: 0 };
     if (req.direction === 'import') return { counts: { ...NO_ROUTES, ...ribs.in.previewImportPolicy(this.policy(ribs.settings.importPolicy)) }, routes: ribs.in.receivedCount };
-    const counts = { ...NO_ROUTES, ...ribs.out.previewExport(this.policy(ribs.settings.exportPolicy), !req.changesOnly) };
+    let counts = groups.get(ribs.group);
+    if (!counts) {
+      counts = { ...NO_ROUTES, ...ribs.group.out.previewExport(this.policy(ribs.settings.exportPolicy), !req.changesOnly) };
+      groups.set(ribs.group, counts);
+    }
     return { counts, routes: counts.advertised + counts.withdrawn };
   }
 
@@ -360,7 +399,7 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
     this.nextOperationId = Math.max(this.nextOperationId, history.nextOperationId);
   }
 
-  private runRefresh(op: RefreshOperation, address: string, req: RefreshRequest): void {
+  private runRefresh(op: RefreshOperation, address: string, req: RefreshRequest, exporting: Set<UpdateGroup>): void {
     const { family } = req;
     const rt = this.runtimes.get(address);
     const ribs = rt?.ribs.get(familyKey(family));
@@ -372,19 +411,37 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
       op.complete(address, 'local', { ...NO_ROUTES, accepted: changes.accepted.length, rejected: changes.rejected.length }, ribs.in.receivedCount);
     } else if (method === 'enhanced' || method === 'quiet-period') {
       ribs.in.setImportPolicy(this.policy(ribs.settings.importPolicy));
-      const msg: RouteRefreshMessage = { type: 'route-refresh', afi: family.afi, safi: family.safi, subtype: RouteRefreshSubtype.REQUEST };
-      this.enqueue(rt, { messages: [encodeMessage(msg, rt.codec)][Symbol.iterator]() });
+      this.send(rt, encodeMessage({ type: 'route-refresh', afi: family.afi, safi: family.safi, subtype: RouteRefreshSubtype.REQUEST }, rt.codec));
     } else {
-      // outbound soft reset: the whole Adj-RIB-Out, with enhanced route refresh inside BoRR ... EoRR (RFC 7313 section 4)
-      const full = !req.changesOnly;
-      ribs.out.setExportPolicy(this.policy(ribs.settings.exportPolicy));
-      const update = ribs.out.exportAll(full);
-      const counts = { ...NO_ROUTES, advertised: update.announcements.reduce((n, a) => n + a.nlri.length, 0), withdrawn: update.withdrawals.length };
-      const body = this.pack(family, update, rt.codec, (n) => op.sent(address, n));
-      const marker = (subtype: number): Buffer => encodeMessage({ type: 'route-refresh', afi: family.afi, safi: family.safi, subtype }, rt.codec);
-      const enhanced = full && (rt.peer.negotiated?.enhancedRouteRefresh ?? false);
-      this.enqueue(rt, { messages: enhanced ? concat([marker(RouteRefreshSubtype.BORR)], body, [marker(RouteRefreshSubtype.EORR)]) : body, done: () => op.complete(address, 'drained', counts, counts.advertised + counts.withdrawn) });
+      this.exportRefresh(op, ribs.group, req, exporting);
     }
+  }
+
+  /**
+   * Outbound soft reset of the members of `group` the operation selected,
+   * once for all of them: the whole Adj-RIB-Out under the current export
+   * policy, inside BoRR ... EoRR with enhanced route refresh (RFC 7313
+   * section 4); changes-only, the difference alone. Selected members of a
+   * group with others leave it together first (they merge back once the
+   * groups advertise the same again).
+   */
+  private exportRefresh(op: RefreshOperation, group: UpdateGroup, req: RefreshRequest, exporting: Set<UpdateGroup>): void {
+    if (exporting.has(group)) return;
+    const selected = [...group.members].filter((m) => op.isTracking(m.address));
+    const target = selected.length < group.members.size ? this.split(group, selected) : group;
+    exporting.add(target);
+    const { family } = target.treatment;
+    const full = !req.changesOnly;
+    target.out.setExportPolicy(this.policy(target.treatment.exportPolicy));
+    const update = target.out.exportAll(full);
+    const counts = { ...NO_ROUTES, advertised: update.announcements.reduce((n, a) => n + a.nlri.length, 0), withdrawn: update.withdrawals.length };
+    const marker = (subtype: number): Buffer => encodeMessage({ type: 'route-refresh', afi: family.afi, safi: family.safi, subtype }, target.codec);
+    const markers = full && target.treatment.enhancedRouteRefresh ? { before: marker(RouteRefreshSubtype.BORR), after: marker(RouteRefreshSubtype.EORR) } : {};
+    target.enqueue({
+      cursor: MessageCursor.of(family, update, target.codec, markers),
+      sent: (address, n) => op.sent(address, n),
+      done: (address) => op.complete(address, 'drained', counts, counts.advertised + counts.withdrawn),
+    });
   }
 
   private candidate(rt: PeerRuntime, family: AfiSafi, direction: Direction): RefreshCandidate {
@@ -458,13 +515,15 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
       },
       { timers: this.timers, connect: () => connectTcp({ address: pc.address, port: pc.remotePort, localAddress: pc.localAddress }), log: this.log },
     );
-    const rt: PeerRuntime = { config: pc, peer, ribs: new Map(), jobs: [], codec: { fourOctetAs: true }, lastCompleted: {}, lastDownReason };
+    const queue = new OutQueue();
+    const member: GroupMember = { address: pc.address, queue, flush: () => this.write(rt) };
+    const rt: PeerRuntime = { config: pc, peer, ribs: new Map(), member, codec: { fourOctetAs: true }, lastCompleted: {}, lastDownReason };
     this.runtimes.set(pc.address, rt);
     peer.on('stateChange', (from, to) => this.emit('peer-state', pc.address, from, to));
     peer.on('established', (neg) => this.established(rt, neg));
     peer.on('update', (u) => this.updateReceived(rt, u));
     peer.on('routeRefresh', (m) => this.routeRefreshReceived(rt, m));
-    peer.on('drain', () => this.flush(rt));
+    peer.on('drain', () => this.drained(rt));
     peer.on('down', (reason) => this.down(rt, reason));
     peer.start();
   }
@@ -488,22 +547,38 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
    * (RFC 2918), which fills the pre-policy copy; a peer that did not is
    * pending until its next session. Nothing here resets the session.
    */
-  private updatePeer(rt: PeerRuntime, pc: PeerConfig): void {
+  private updatePeer(rt: PeerRuntime, pc: PeerConfig, moves: Map<string, UpdateGroup>): void {
     rt.config = pc;
     rt.peer.setConnectionPolicy(pc.passive, pc.connectRetryTime);
     for (const ribs of rt.ribs.values()) {
       const settings = familySettings(pc, ribs.family);
       if (!settings) continue;
-      rt.ribs.set(familyKey(ribs.family), { ...ribs, settings });
+      ribs.settings = settings;
       ribs.in.setImportPolicy(this.policy(settings.importPolicy));
+      // another export policy is another update group: the peer moves, taking what it was sent, and the others of its group moving with it join it
+      if (settings.exportPolicy !== ribs.group.treatment.exportPolicy) {
+        const from = ribs.group;
+        const treatment = { ...from.treatment, exportPolicy: settings.exportPolicy };
+        const move = `${from.id} ${treatmentKey(treatment)}`;
+        const to = moves.get(move);
+        if (to) {
+          from.members.delete(rt.member);
+          to.members.add(rt.member);
+          ribs.group = to;
+          if (from.members.size === 0) this.forget(from);
+        } else {
+          const moved = this.split(from, [rt.member], treatment);
+          moved.out.setExportPolicy(this.policy(settings.exportPolicy));
+          moves.set(move, moved);
+        }
+      }
       if (settings.keepAllRoutes === ribs.in.keepAllRoutes) continue;
       if (!settings.keepAllRoutes || !rt.peer.negotiated?.routeRefresh) {
         if (!settings.keepAllRoutes) ribs.in.setKeepAllRoutes(false);
         continue;
       }
       ribs.in.setKeepAllRoutes(true);
-      const msg: RouteRefreshMessage = { type: 'route-refresh', afi: ribs.family.afi, safi: ribs.family.safi, subtype: RouteRefreshSubtype.REQUEST };
-      this.enqueue(rt, { messages: [encodeMessage(msg, rt.codec)][Symbol.iterator]() });
+      this.send(rt, encodeMessage({ type: 'route-refresh', afi: ribs.family.afi, safi: ribs.family.safi, subtype: RouteRefreshSubtype.REQUEST }, rt.codec));
       this.log.info('keep-all-routes on: route refresh requested to fill the pre-policy Adj-RIB-In', { peer: pc.address, afiSafi: familyName(ribs.family) });
     }
   }
@@ -520,16 +595,13 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
       const settings = familySettings(rt.config, family);
       const locRib = this.locRibs.get(familyKey(family));
       if (!settings?.enabled || !locRib) continue;
-      const ribs: FamilyRibs = {
-        family,
-        settings,
-        in: new AdjRibIn({ source, locRib, keepAllRoutes: settings.keepAllRoutes, importPolicy: this.policy(settings.importPolicy) }),
-        out: new AdjRibOut({ peer: source, locRib, attributeSets: this.attributeSets, localAddress, exportPolicy: this.policy(settings.exportPolicy) }),
-        behind: false,
-      };
-      rt.ribs.set(familyKey(family), ribs);
+      const external = neg.peerAs !== config.localAs;
+      const treatment: GroupTreatment = { family, exportPolicy: settings.exportPolicy, external, remoteAs: external ? neg.peerAs : undefined, localAddress, fourOctetAs: neg.fourOctetAs, enhancedRouteRefresh: neg.enhancedRouteRefresh };
+      // a group of its own for the initial advertisement; it joins its peers' group once it has what they have
+      const group = this.newGroup(treatment, new AdjRibOut({ treatment: source, locRib, attributeSets: this.attributeSets, localAddress, exportPolicy: this.policy(settings.exportPolicy) }), [rt.member]);
+      rt.ribs.set(familyKey(family), { family, settings, in: new AdjRibIn({ source, locRib, keepAllRoutes: settings.keepAllRoutes, importPolicy: this.policy(settings.importPolicy) }), group });
       // RFC 4724 section 2: End-of-RIB after the initial advertisement
-      this.enqueue(rt, { messages: concat(this.pack(family, ribs.out.exportAll(), rt.codec), [endOfRib(family)]) });
+      group.enqueue({ cursor: MessageCursor.of(family, group.out.exportAll(), group.codec, { after: endOfRib(family) }) });
     }
   }
 
@@ -564,12 +636,13 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
     const family = { afi: m.afi, safi: m.safi };
     const ribs = rt.ribs.get(familyKey(family));
     if (!ribs) return;
-    const marker = (subtype: number): Buffer => encodeMessage({ type: 'route-refresh', afi: m.afi, safi: m.safi, subtype }, rt.codec);
     if (m.subtype === RouteRefreshSubtype.REQUEST) {
       rt.refreshRequestedAt = new Date();
-      const enhanced = rt.peer.negotiated?.enhancedRouteRefresh ?? false;
-      const body = this.pack(family, ribs.out.resendAll(), rt.codec);
-      this.enqueue(rt, { messages: enhanced ? concat([marker(RouteRefreshSubtype.BORR)], body, [marker(RouteRefreshSubtype.EORR)]) : body });
+      // the peer alone gets it all again: it leaves its update group for a group of its own until it is back in step
+      const group = ribs.group.members.size > 1 ? this.split(ribs.group, [rt.member]) : ribs.group;
+      const marker = (subtype: number): Buffer => encodeMessage({ type: 'route-refresh', afi: m.afi, safi: m.safi, subtype }, group.codec);
+      const markers = group.treatment.enhancedRouteRefresh ? { before: marker(RouteRefreshSubtype.BORR), after: marker(RouteRefreshSubtype.EORR) } : {};
+      group.enqueue({ cursor: MessageCursor.of(family, group.out.resendAll(), group.codec, markers) });
     } else if (m.subtype === RouteRefreshSubtype.BORR) {
       ribs.in.markStale();
       for (const op of this.operations.values()) if (sameFamily(op.family, family)) op.borrReceived(rt.config.address);
@@ -582,28 +655,25 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
 
   private down(rt: PeerRuntime, reason: string): void {
     rt.lastDownReason = reason;
-    rt.jobs.length = 0;
-    for (const ribs of rt.ribs.values()) ribs.in.clear();
+    rt.member.queue.clear();
+    for (const ribs of rt.ribs.values()) {
+      ribs.in.clear();
+      this.leave(ribs.group, rt.member);
+    }
     const hadRoutes = rt.ribs.size > 0;
     rt.ribs.clear();
     for (const op of this.operations.values()) op.fail(rt.config.address, `session went down: ${reason}`);
     if (hadRoutes) this.propagate();
   }
 
-  /** Loc-RIB changes go to every established peer's Adj-RIB-Out, and from there on the wire. */
+  /** Loc-RIB changes go to every update group's Adj-RIB-Out, and from there to its members. */
   private propagate(): void {
     for (const f of FAMILIES) {
       const locRib = this.locRibs.get(familyKey(f));
       if (!locRib) continue;
       const changes = locRib.takeChanges();
       if (changes.nlri.length === 0) continue;
-      for (const rt of this.runtimes.values()) {
-        const ribs = rt.ribs.get(familyKey(f));
-        if (!ribs) continue;
-        // a peer still writing earlier UPDATEs gets no queue of diffs: it catches up once drained
-        if (rt.jobs.length > 0) ribs.behind = true;
-        else this.enqueue(rt, { messages: this.pack(f, ribs.out.exportDiff(changes), rt.codec) });
-      }
+      for (const groups of this.groups.values()) for (const g of groups) if (sameFamily(g.treatment.family, f)) g.changed(changes);
     }
   }
 
@@ -625,52 +695,93 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
     }
   }
 
-  /** The UPDATEs of an export, made PACK_BATCH NLRI at a time as the socket takes them; `sent` hears of each batch once it is written. */
-  private *pack(family: AfiSafi, update: ExportUpdate, codec: CodecOptions, sent?: (nlri: number) => void): Generator<Buffer> {
-    for (let i = 0; i < update.withdrawals.length; i += PACK_BATCH) {
-      const batch = update.withdrawals.slice(i, i + PACK_BATCH);
-      yield* packWithdrawals(family, batch.map(nlriBytes), codec);
-      sent?.(batch.length);
-    }
-    for (const a of update.announcements) {
-      for (let i = 0; i < a.nlri.length; i += PACK_BATCH) {
-        const batch = a.nlri.slice(i, i + PACK_BATCH);
-        yield* packUpdates(family, a.attributes.attributes, a.attributes.nextHop, batch.map(nlriBytes), codec);
-        sent?.(batch.length);
-      }
+  /** A message of the peer's own (a ROUTE-REFRESH request), after what is queued. */
+  private send(rt: PeerRuntime, message: Buffer): void {
+    rt.member.queue.push(message);
+    this.write(rt);
+  }
+
+  /** Writes the peer's queue until its socket is backed up ('drain' calls again). */
+  private write(rt: PeerRuntime): void {
+    if (rt.peer.state !== 'established') rt.member.queue.clear();
+    else rt.member.queue.flush((m) => rt.peer.send(m));
+  }
+
+  /** The socket takes more: the queue, then more from the peer's update groups. */
+  private drained(rt: PeerRuntime): void {
+    rt.member.queue.drained();
+    this.write(rt);
+    for (const ribs of rt.ribs.values()) ribs.group.pump();
+  }
+
+  private newGroup(treatment: GroupTreatment, out: AdjRibOut, members: readonly GroupMember[]): UpdateGroup {
+    const group = new UpdateGroup(treatment, out, this.pace);
+    for (const m of members) group.members.add(m);
+    this.register(group);
+    return group;
+  }
+
+  private register(group: UpdateGroup): void {
+    let same = this.groups.get(group.key);
+    if (!same) this.groups.set(group.key, (same = new Set()));
+    same.add(group);
+    this.mergeCandidates.add(group);
+    this.scheduleMerge();
+  }
+
+  /** `members` leave `group` for a new group (of `treatment` when it changes), with what they were sent and what was pending for them. */
+  private split(group: UpdateGroup, members: readonly GroupMember[], treatment?: GroupTreatment): UpdateGroup {
+    const moved = group.split(members, treatment);
+    for (const m of members) this.ribsOf(m, moved).group = moved;
+    this.register(moved);
+    if (group.members.size === 0) this.forget(group);
+    return moved;
+  }
+
+  private leave(group: UpdateGroup, member: GroupMember): void {
+    group.members.delete(member);
+    if (group.members.size === 0) this.forget(group);
+  }
+
+  private forget(group: UpdateGroup): void {
+    const same = this.groups.get(group.key);
+    same?.delete(group);
+    if (same?.size === 0) this.groups.delete(group.key);
+    this.mergeCandidates.delete(group);
+  }
+
+  /** The FamilyRibs of a member's session in the family of `group`. */
+  private ribsOf(member: GroupMember, group: UpdateGroup): FamilyRibs {
+    const ribs = this.runtimes.get(member.address)?.ribs.get(familyKey(group.treatment.family));
+    if (!ribs) throw new Error(`update group ${group.id}: ${member.address} has no session in the family`);
+    return ribs;
+  }
+
+  private scheduleMerge(): void {
+    if (this.mergeTimer !== undefined || this.mergeCandidates.size === 0) return;
+    this.mergeTimer = this.timers.setTimeout(() => {
+      this.mergeTimer = undefined;
+      this.mergeGroups();
+      this.scheduleMerge();
+    }, this.mergeCheckMs);
+  }
+
+  /** Each candidate group that is idle joins an idle group of its treatment advertising the same (FRR's subgroup merge). */
+  private mergeGroups(): void {
+    const settled = (g: UpdateGroup): boolean => g.idle && [...g.members].every((m) => m.queue.empty);
+    for (const g of [...this.mergeCandidates]) {
+      if (!settled(g)) continue;
+      const into = [...(this.groups.get(g.key) ?? [])].find((h) => h !== g && settled(h) && h.out.sameAs(g.out));
+      if (!into) continue;
+      into.absorb(g);
+      this.forget(g);
+      for (const m of into.members) this.ribsOf(m, into).group = into;
     }
   }
 
-  private enqueue(rt: PeerRuntime, job: SendJob): void {
-    rt.jobs.push(job);
-    if (rt.jobs.length === 1) this.flush(rt);
-  }
-
-  /** Writes until the socket says stop; 'drain' calls again. A job is done once its last UPDATE was taken by a socket that is not backed up. */
-  private flush(rt: PeerRuntime): void {
-    while (rt.jobs.length > 0) {
-      if (rt.peer.state !== 'established') {
-        rt.jobs.length = 0;
-        return;
-      }
-      const job = rt.jobs[0];
-      for (;;) {
-        const next = job.messages.next();
-        if (next.done) break;
-        if (!rt.peer.send(next.value)) return;
-      }
-      rt.jobs.shift();
-      job.done?.();
-      if (rt.jobs.length === 0) this.catchUp(rt);
-    }
-  }
-
-  private catchUp(rt: PeerRuntime): void {
-    for (const ribs of rt.ribs.values()) {
-      if (!ribs.behind) continue;
-      ribs.behind = false;
-      rt.jobs.push({ messages: this.pack(ribs.family, ribs.out.exportAll(), rt.codec) });
-    }
+  /** Every update group: FRR's `show bgp update-groups`. */
+  updateGroups(): UpdateGroupStatus[] {
+    return [...this.groups.values()].flatMap((same) => [...same]).map((g) => ({ id: g.id, treatment: g.treatment, members: [...g.members].map((m) => m.address), advertised: g.out.advertisedCount }));
   }
 }
 
@@ -706,8 +817,4 @@ function knownRoutes(a: { readonly afi: number; readonly safi: number; readonly 
     const t = mvpnRouteType(n);
     return t >= MvpnRouteType.INTRA_AS_I_PMSI_AD && t <= MvpnRouteType.SOURCE_TREE_JOIN;
   });
-}
-
-function* concat(...parts: Iterable<Buffer>[]): Generator<Buffer> {
-  for (const p of parts) yield* p;
 }

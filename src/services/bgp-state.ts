@@ -1,7 +1,7 @@
 // The `config false` part of ncbgp-bgp: /bgp/peer/state for every
 // configured peer, from the engine's peer status. <get> merges it into the
 // configuration entry by entry (operations/base.ts).
-import type { BgpEngine, FamilyCounters, PeerStatus } from '../bgp/engine';
+import type { BgpEngine, FamilyCounters, PeerStatus, UpdateGroupStatus } from '../bgp/engine';
 import { familyName } from '../bgp/refresh/operation';
 import type { StateProvider } from '../netconf/server';
 import { elem, type XmlElement } from '../netconf/xml';
@@ -13,7 +13,7 @@ const AFI_SAFI_IDENTITIES: ReadonlySet<string> = new Set(['ipv4-mvpn', 'ipv4-uni
 const e = (name: string, content: XmlElement[] | string | number | boolean): XmlElement => elem(NS_BGP, name, content);
 
 function counters(name: string, c: FamilyCounters | undefined): XmlElement[] {
-  return c ? [e(name, [e('received', c.received), e('accepted', c.accepted), e('advertised', c.advertised), e('keep-all-routes-pending', c.keepAllRoutesPending)])] : [];
+  return c ? [e(name, [e('received', c.received), e('accepted', c.accepted), e('advertised', c.advertised), e('keep-all-routes-pending', c.keepAllRoutesPending), e('update-group', c.updateGroup)])] : [];
 }
 
 /** One peer's `state` container, as of `now`. */
@@ -23,11 +23,10 @@ export function peerState(p: PeerStatus, now: Date): XmlElement {
   if (p.lastDownReason !== undefined) content.push(e('last-down-reason', p.lastDownReason));
   const neg = p.state === 'established' ? p.negotiated : undefined;
   if (neg) {
-    // identityref values carry their module's prefix, declared where they stand (RFC 7950 section 9.10.3)
     const families = neg.families.map(familyName).filter((n) => AFI_SAFI_IDENTITIES.has(n));
     content.push(
       e('negotiated', [
-        ...families.map((n) => ({ ...e('afi-safi', `bgp:${n}`), nsDecls: { bgp: NS_BGP } })),
+        ...families.map(afiSafi),
         e('route-refresh', neg.routeRefresh),
         e('enhanced-route-refresh', neg.enhancedRouteRefresh),
         e('four-octet-as', neg.fourOctetAs),
@@ -44,14 +43,32 @@ export function peerState(p: PeerStatus, now: Date): XmlElement {
   return e('state', content);
 }
 
-/** /bgp with one `peer` entry (its key and its state) per configured peer. */
-export function bgpState(peers: readonly PeerStatus[], now: Date): XmlElement {
-  return e(
-    'bgp',
-    peers.map((p) => e('peer', [e('address', p.address), peerState(p, now)])),
-  );
+/** identityref values carry their module's prefix, declared where they stand (RFC 7950 section 9.10.3). */
+const afiSafi = (identity: string): XmlElement => ({ ...e('afi-safi', `bgp:${identity}`), nsDecls: { bgp: NS_BGP } });
+
+/** One update-group entry, in the YANG order of its leaves. */
+function updateGroup(g: UpdateGroupStatus): XmlElement {
+  const t = g.treatment;
+  const family = familyName(t.family);
+  return e('update-group', [
+    e('id', g.id),
+    ...(AFI_SAFI_IDENTITIES.has(family) ? [afiSafi(family)] : []),
+    ...(t.exportPolicy === undefined ? [] : [e('export-policy', t.exportPolicy)]),
+    e('peer-type', t.external ? 'external' : 'internal'),
+    ...(t.remoteAs === undefined ? [] : [e('remote-as', t.remoteAs)]),
+    e('local-address', t.localAddress),
+    e('four-octet-as', t.fourOctetAs),
+    e('enhanced-route-refresh', t.enhancedRouteRefresh),
+    e('advertised', g.advertised),
+    ...g.members.map((m) => e('member', m)),
+  ]);
+}
+
+/** /bgp with one `peer` entry (its key and its state) per configured peer, and the update groups. */
+export function bgpState(peers: readonly PeerStatus[], groups: readonly UpdateGroupStatus[], now: Date): XmlElement {
+  return e('bgp', [...peers.map((p) => e('peer', [e('address', p.address), peerState(p, now)])), e('update-groups', [...groups].sort((a, b) => a.id - b.id).map(updateGroup))]);
 }
 
 export function bgpStateProvider(engine: BgpEngine): StateProvider {
-  return { ns: NS_BGP, name: 'bgp', build: () => bgpState(engine.peers(), new Date()) };
+  return { ns: NS_BGP, name: 'bgp', build: () => bgpState(engine.peers(), engine.updateGroups(), new Date()) };
 }

@@ -1,6 +1,10 @@
 // What BGP engine tests share.
 import { BgpEngine, EngineConfig, FamilySettings, OriginatedRoute, PeerConfig } from '../../src/bgp/engine';
 import { OperationSummary, PeerResult } from '../../src/bgp/refresh/operation';
+import { Peer } from '../../src/bgp/session/peer';
+import { connectTcp, systemTimers } from '../../src/bgp/session/transport';
+import { decodeMvpnNlri } from '../../src/bgp/wire/mvpn';
+import { RouteRefreshSubtype, UpdateMessage } from '../../src/bgp/wire/types';
 import { createLogger } from '../../src/log';
 
 /** The engine's results of one refresh operation, as its events tell them; call before the operation can end. */
@@ -81,4 +85,38 @@ export function collect(e: BgpEngine): { peers: PeerResult[]; ops: OperationSumm
   e.on('peer-refresh-complete', (r) => out.peers.push(r));
   e.on('refresh-complete', (s) => out.ops.push(s));
   return out;
+}
+
+/** What a bare peer received, one word per message: `borr`, `eorr`, `request`, `+rd` announced, `-rd` withdrawn. */
+export interface Receiver {
+  readonly peer: Peer;
+  readonly seen: string[];
+}
+
+/** A bare MVPN session (src/bgp/session Peer, no engine behind it) from `address` to an engine on 127.0.0.1 (AS 65000), recording what it receives. */
+export function receiver(address: string, localAs: number, port: () => number, enhancedRouteRefresh: boolean): Receiver {
+  const seen: string[] = [];
+  const peer = new Peer(
+    '127.0.0.1',
+    { localAs, bgpId: address.replace('127.0.0.', '192.0.2.'), remoteAs: 65000, holdTime: 90, connectRetryTime: 1, families: [{ afi: 1, safi: 5 }], routeRefresh: true, enhancedRouteRefresh, passive: false },
+    { timers: systemTimers, connect: () => connectTcp({ address: '127.0.0.1', port: port(), localAddress: address }) },
+  );
+  const rd = (n: Buffer): string => {
+    const r = decodeMvpnNlri(n);
+    return 'rd' in r ? r.rd : '?';
+  };
+  peer.on('update', (u: UpdateMessage) => {
+    for (const a of u.attributes) {
+      if (a.type === 'mp-reach') seen.push(...a.nlri.map((n) => `+${rd(n)}`));
+      if (a.type === 'mp-unreach') seen.push(...a.withdrawn.map((n) => `-${rd(n)}`));
+    }
+  });
+  peer.on('routeRefresh', (m) => seen.push(m.subtype === RouteRefreshSubtype.BORR ? 'borr' : m.subtype === RouteRefreshSubtype.EORR ? 'eorr' : 'request'));
+  peer.start();
+  return { peer, seen };
+}
+
+/** The id of the update group of `engine` that `address` is a member of for `family`. */
+export function updateGroupOf(engine: BgpEngine, address: string, family: { afi: number; safi: number }): number | undefined {
+  return engine.updateGroups().find((g) => g.treatment.family.afi === family.afi && g.treatment.family.safi === family.safi && g.members.includes(address))?.id;
 }

@@ -12,7 +12,7 @@ import { BgpEngine, EngineConfig, IPV4_MVPN, IPV4_UNICAST } from '../../src/bgp/
 import { createLogger } from '../../src/log';
 import { Exabgp, exabgpAnnounced, ExabgpEvent, startExabgp, waitUntil } from '../helpers/bgp-peers';
 import { requireTool } from '../helpers/interop';
-import { operationResults, unicastPeerConfig } from '../helpers/engine';
+import { operationResults, unicastPeerConfig, updateGroupOf } from '../helpers/engine';
 
 const log = createLogger({}, () => undefined);
 
@@ -90,7 +90,7 @@ describe('BGP engine interop: ExaBGP 4.2', function () {
 
   it("learns ExaBGP's static routes into its Adj-RIB-In", async () => {
     await waitUntil('the routes of both ExaBGP speakers', () => (status(EXA_A.address)?.unicast?.accepted === 2 && status(EXA_B.address)?.unicast?.accepted === 1 ? true : undefined), 10_000);
-    assert.deepEqual(status(EXA_A.address)?.unicast, { received: 2, accepted: 2, advertised: 1, keepAllRoutesPending: false });
+    assert.deepEqual(status(EXA_A.address)?.unicast, { received: 2, accepted: 2, advertised: 1, keepAllRoutesPending: false, updateGroup: updateGroupOf(engine, EXA_A.address, IPV4_UNICAST) });
   });
 
   it('advertises a route learned from one ExaBGP speaker to the other: AS_PATH prepended, NEXT_HOP self', async () => {
@@ -143,7 +143,7 @@ describe('BGP engine interop: ExaBGP 4.2', function () {
     assert.deepEqual(query.neighbor?.['route-refresh'], { afi: 'ipv4', safi: 'unicast', subtype: 'query' });
     await b.waitFor(since(mark, isUpdate('send', '203.0.113.0/24')), 5_000);
     assert.deepEqual(b.events().slice(mark).filter((e) => e.type === 'refresh').map((e) => [e.neighbor?.direction, e.neighbor?.['route-refresh']?.subtype]), [['receive', 'query']]);
-    assert.deepEqual(status(EXA_B.address)?.unicast, { received: 1, accepted: 1, advertised: 2, keepAllRoutesPending: false });
+    assert.deepEqual(status(EXA_B.address)?.unicast, { received: 1, accepted: 1, advertised: 2, keepAllRoutesPending: false, updateGroup: updateGroupOf(engine, EXA_B.address, IPV4_UNICAST) });
     assert.equal(status(EXA_B.address)?.state, 'established');
   });
 
@@ -177,6 +177,6 @@ describe('BGP engine interop: ExaBGP 4.2', function () {
     const update = await index(isUpdate('send', '198.51.100.0/25'));
     const end = await index(isRefresh('send', 'end'));
     assert.ok(begin < update && update < end, `BoRR ${begin}, UPDATE ${update}, EoRR ${end}`);
-    assert.deepEqual(status(EXA_A.address)?.unicast, { received: 2, accepted: 2, advertised: 1, keepAllRoutesPending: false }, 'the re-sent routes replace the stale ones');
+    assert.deepEqual(status(EXA_A.address)?.unicast, { received: 2, accepted: 2, advertised: 1, keepAllRoutesPending: false, updateGroup: updateGroupOf(engine, EXA_A.address, IPV4_UNICAST) }, 'the re-sent routes replace the stale ones');
   });
 });

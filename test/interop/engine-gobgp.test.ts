@@ -16,7 +16,7 @@ import { BgpEngine, EngineConfig, IPV4_UNICAST, PeerConfig } from '../../src/bgp
 import { createLogger } from '../../src/log';
 import { Capture, freePort, Gobgp, startCapture, startGobgp, waitUntil } from '../helpers/bgp-peers';
 import { requireTool } from '../helpers/interop';
-import { operationResults } from '../helpers/engine';
+import { operationResults, updateGroupOf } from '../helpers/engine';
 
 const log = createLogger({}, () => undefined);
 
@@ -106,7 +106,7 @@ describe('BGP engine interop: GoBGP 3.10', function () {
     const want = (from: typeof G1) => [`${from.prefix} via ${ROUTER_ID} path 65000 ${from.as}`];
     assert.deepEqual(await waitUntil('G1 route at G2', async () => ((await adjIn(g2)).length > 0 ? adjIn(g2) : undefined), 10_000), want(G1));
     assert.deepEqual(await waitUntil('G2 route at G1', async () => ((await adjIn(g1)).length > 0 ? adjIn(g1) : undefined), 10_000), want(G2));
-    assert.deepEqual(status(G2.address)?.unicast, { received: 1, accepted: 1, advertised: 1, keepAllRoutesPending: false });
+    assert.deepEqual(status(G2.address)?.unicast, { received: 1, accepted: 1, advertised: 1, keepAllRoutesPending: false, updateGroup: updateGroupOf(engine, G2.address, IPV4_UNICAST) });
   });
 
   it("export refresh after an export policy change shows in GoBGP's adj-in: withdrawn, then back", async () => {

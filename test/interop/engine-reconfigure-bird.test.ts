@@ -23,7 +23,7 @@ import { PolicyConfig } from '../../src/bgp/rib';
 import { createLogger } from '../../src/log';
 import { Bird, BirdProtocol, Capture, freePort, parseBirdProtocols, startBird, startCapture, waitUntil } from '../helpers/bgp-peers';
 import { requireTool } from '../helpers/interop';
-import { operationResults } from '../helpers/engine';
+import { operationResults, updateGroupOf } from '../helpers/engine';
 
 const CAPTURE_MARGIN_MS = 600;
 const SINCE_JITTER_MS = 50;
@@ -191,7 +191,7 @@ describe('BGP engine interop: configuration changes on a live session with BIRD 
     assert.equal(status()?.unicast?.keepAllRoutesPending, false, 'BIRD negotiated route refresh: nothing waits for the next session');
     // BIRD answers at its next idle poll, up to about 3 s later
     await waitUntil("BIRD's routes again, rejected", () => (status()?.unicast?.accepted === 0 ? true : undefined), 10_000);
-    assert.deepEqual(status()?.unicast, { received: ROUTES.length, accepted: 0, advertised: 0, keepAllRoutesPending: false });
+    assert.deepEqual(status()?.unicast, { received: ROUTES.length, accepted: 0, advertised: 0, keepAllRoutesPending: false, updateGroup: updateGroupOf(engine, BIRD.address, IPV4_UNICAST) });
     assert.equal((await exported()) - sentBefore, ROUTES.length, 'BIRD counts its routes sent again');
 
     await change({ unicast: { enabled: true, keepAllRoutes: true, importPolicy: 'accept-all' } });
@@ -200,7 +200,7 @@ describe('BGP engine interop: configuration changes on a live session with BIRD 
     const { peers, summary } = await operationResults(engine, started.operationId);
     assert.deepEqual(peers.map((p) => [p.status, p.completion, p.routes]), [['completed', 'local', ROUTES.length]]);
     assert.deepEqual([summary.completed, summary.failed], [1, 0]);
-    assert.deepEqual(status()?.unicast, { received: ROUTES.length, accepted: ROUTES.length, advertised: 0, keepAllRoutesPending: false });
+    assert.deepEqual(status()?.unicast, { received: ROUTES.length, accepted: ROUTES.length, advertised: 0, keepAllRoutesPending: false, updateGroup: updateGroupOf(engine, BIRD.address, IPV4_UNICAST) });
     await assertSameSession(before);
 
     // the wire: the engine's one request (none for the local refresh), then BIRD's BoRR, its UPDATEs and EoRR

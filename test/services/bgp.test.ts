@@ -141,7 +141,13 @@ describe('services: the bgp configuration drives the engine (server process, NET
     assert.equal(v.remoteAs, '65001', 'configuration and state in one list entry');
     assert.deepEqual(v.families, ['bgp:ipv4-mvpn']);
     assert.deepEqual(v.negotiated, { 'route-refresh': 'true', 'enhanced-route-refresh': 'true', 'four-octet-as': 'true', 'hold-time': '90' });
-    assert.deepEqual(v.mvpn, { received: '3', accepted: '3', advertised: '1', 'keep-all-routes-pending': 'false' }, 'its three routes in, the locally originated route out');
+    const { 'update-group': group, ...counts } = v.mvpn;
+    assert.deepEqual(counts, { received: '3', accepted: '3', advertised: '1', 'keep-all-routes-pending': 'false' }, 'its three routes in, the locally originated route out');
+    // its update group, listed with it as a member
+    const groups = child(child(await get(), 'bgp', NS) as XmlElement, 'update-groups', NS)?.children ?? [];
+    const entry = groups.find((g) => child(g, 'id')?.text === group);
+    assert.ok(entry?.children.some((m) => m.name === 'member' && m.text === EBGP_PEER), `update group ${group} lists ${EBGP_PEER}`);
+    assert.equal(child(entry as XmlElement, 'peer-type')?.text, 'external');
     assert.match(e.uptime ?? '', /^\d+$/);
     // the IBGP peer (group core: internal, so AS 65000) came in through bgp/listen
     const i = await established(IBGP_PEER);

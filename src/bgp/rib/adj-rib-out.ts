@@ -5,8 +5,14 @@
 // with it, and yield the difference grouped by outgoing attribute set, so
 // that many NLRI share one UPDATE.
 //
+// One Adj-RIB-Out serves every peer of an update group (update-group.ts):
+// what it holds depends on the peers' treatment, not on which peer it is.
+//
 // Advertisement rules (RFC 4271 sections 5.1 and 9.2):
-// - never back to the peer the best path came from;
+// - not to EBGP peers whose AS is in the AS_PATH: they would drop it (RFC
+//   4271 section 9.1.2), so a route never goes back to the peer it came
+//   from, nor to the other peers of its AS (FRR's sender-side loop
+//   detection; decided once for the group, whose members share one AS);
 // - RFC 1997: NO_ADVERTISE to no peer, NO_EXPORT (and NO_EXPORT_SUBCONFED) to
 //   no EBGP peer;
 // - a route learned from an IBGP peer is not sent to another IBGP peer (no
@@ -21,12 +27,21 @@
 import { AsPathSegmentType, AttrFlag, type AsPathSegment, type PathAttribute } from '../wire/types';
 import { ipv4Bytes, type AttributeSet, type AttributeSets, type NlriKey } from './attributes';
 import type { LocRib, RibChanges } from './loc-rib';
-import type { Path, RouteSource } from './path';
+import type { Path } from './path';
 import type { Policy } from './policy';
 
+/** What the advertisement rules need to know of the peers routes are advertised to. */
+export interface OutboundTreatment {
+  readonly internal: boolean;
+  readonly external: boolean;
+  /** this speaker's AS on the sessions: prepended for EBGP */
+  readonly localAs: number;
+  /** EBGP: the peers' AS; a route whose AS_PATH holds it is not sent */
+  readonly remoteAs: number;
+}
+
 export interface AdjRibOutOptions {
-  /** the peer session routes are advertised to */
-  readonly peer: RouteSource;
+  readonly treatment: OutboundTreatment;
   readonly locRib: LocRib;
   readonly attributeSets: AttributeSets;
   /** this speaker's address on the session: NEXT_HOP self */
@@ -48,6 +63,12 @@ export interface ExportUpdate {
 
 const AS_SEQUENCE_MAX = 255; // ASNs in one segment: the segment length is one octet (RFC 4271 section 4.3)
 
+/** The path's AS_PATH holds `asn`. */
+function asPathHolds(path: Path, asn: number): boolean {
+  for (const a of path.attributes.attributes) if (a.type === 'as-path') return a.segments.some((s) => s.asns.includes(asn));
+  return false;
+}
+
 /** AS_PATH with `asn` prepended (RFC 4271 section 5.1.2). */
 function prepend(segments: readonly AsPathSegment[], asn: number): AsPathSegment[] {
   const first = segments[0];
@@ -58,24 +79,27 @@ function prepend(segments: readonly AsPathSegment[], asn: number): AsPathSegment
 }
 
 export class AdjRibOut {
-  readonly peer: RouteSource;
+  readonly treatment: OutboundTreatment;
   private readonly locRib: LocRib;
   private readonly sets: AttributeSets;
+  /** NEXT_HOP self */
+  readonly localAddress: string;
   private readonly nextHopSelf: Buffer;
   private exportPolicy: Policy | undefined;
   // what the peer has, by Loc-RIB slot: the NLRI and the attribute set advertised
-  private readonly advertisedKeys: (NlriKey | undefined)[] = [];
-  private readonly advertisedSets: (AttributeSet | undefined)[] = [];
+  private advertisedKeys: (NlriKey | undefined)[] = [];
+  private advertisedSets: (AttributeSet | undefined)[] = [];
   private count = 0;
-  /** outgoing attribute set per Loc-RIB path */
-  private readonly outgoingCache = new WeakMap<Path, AttributeSet>();
+  /** outgoing attribute set per Loc-RIB path; null: not sent (the peers' AS is in its AS_PATH) */
+  private readonly outgoingCache = new WeakMap<Path, AttributeSet | null>();
   private lastPath: Path | undefined;
-  private lastOutgoing: AttributeSet | undefined;
+  private lastOutgoing: AttributeSet | null = null;
 
   constructor(options: AdjRibOutOptions) {
-    this.peer = options.peer;
+    this.treatment = options.treatment;
     this.locRib = options.locRib;
     this.sets = options.attributeSets;
+    this.localAddress = options.localAddress;
     this.nextHopSelf = ipv4Bytes(options.localAddress);
     this.exportPolicy = options.exportPolicy;
   }
@@ -144,16 +168,33 @@ export class AdjRibOut {
     this.count = 0;
   }
 
+  /** Another Adj-RIB-Out holding the same, with the same export policy (a member leaving its update group takes it). */
+  clone(): AdjRibOut {
+    const copy = new AdjRibOut({ treatment: this.treatment, locRib: this.locRib, attributeSets: this.sets, localAddress: this.localAddress, exportPolicy: this.exportPolicy });
+    copy.advertisedKeys = this.advertisedKeys.slice();
+    copy.advertisedSets = this.advertisedSets.slice();
+    copy.count = this.count;
+    return copy;
+  }
+
+  /** Both advertise the same routes with the same attributes (update groups of one treatment may merge). */
+  sameAs(other: AdjRibOut): boolean {
+    if (other.count !== this.count || other.exportPolicy !== this.exportPolicy) return false;
+    const end = Math.max(this.advertisedKeys.length, other.advertisedKeys.length);
+    for (let slot = 0; slot < end; slot++) {
+      if (this.advertisedKeys[slot] !== other.advertisedKeys[slot] || this.advertisedSets[slot] !== other.advertisedSets[slot]) return false;
+    }
+    return true;
+  }
+
   private slotEnd(): number {
     return Math.max(this.locRib.slotCount, this.advertisedKeys.length);
   }
 
   /** The outgoing attribute set the peer should have for `key` under `policy`, or undefined for none. */
   private wanted(key: NlriKey, best: Path, policy: Policy | undefined): AttributeSet | undefined {
-    const from = best.source;
-    if (from === this.peer) return undefined; // never back to where it came from
-    if (from.internal && this.peer.internal) return undefined; // RFC 4271 section 9.2: no IBGP to IBGP
-    if (best.noAdvertise || (best.noExport && this.peer.external)) return undefined;
+    if (best.source.internal && this.treatment.internal) return undefined; // RFC 4271 section 9.2: no IBGP to IBGP
+    if (best.noAdvertise || (best.noExport && this.treatment.external)) return undefined;
     if (policy !== undefined && !policy.accepts(key, best.attributes, this.locRib.family)) return undefined;
     return this.outgoing(best);
   }
@@ -204,20 +245,20 @@ export class AdjRibOut {
     this.count--;
   }
 
-  private outgoing(path: Path): AttributeSet {
-    if (path === this.lastPath && this.lastOutgoing !== undefined) return this.lastOutgoing;
+  private outgoing(path: Path): AttributeSet | undefined {
+    if (path === this.lastPath) return this.lastOutgoing ?? undefined;
     let set = this.outgoingCache.get(path);
     if (set === undefined) {
-      set = this.rewrite(path);
+      set = this.treatment.external && asPathHolds(path, this.treatment.remoteAs) ? null : this.rewrite(path);
       this.outgoingCache.set(path, set);
     }
     this.lastPath = path;
     this.lastOutgoing = set;
-    return set;
+    return set ?? undefined;
   }
 
   private rewrite(path: Path): AttributeSet {
-    const ebgp = this.peer.external;
+    const ebgp = this.treatment.external;
     const local = path.source.local;
     const attrs: PathAttribute[] = [];
     let origin = false;
@@ -253,7 +294,7 @@ export class AdjRibOut {
       }
     }
     if (!origin) attrs.push({ type: 'origin', value: 0 });
-    attrs.push({ type: 'as-path', segments: ebgp ? prepend(asPath, this.peer.localAs) : asPath });
+    attrs.push({ type: 'as-path', segments: ebgp ? prepend(asPath, this.treatment.localAs) : asPath });
     if (!ebgp) attrs.push({ type: 'local-pref', value: path.localPref });
     const nextHop = ebgp || local || path.attributes.nextHop.length === 0 ? this.nextHopSelf : path.attributes.nextHop;
     return this.sets.intern(attrs, nextHop);

@@ -39,8 +39,8 @@
 //   .clear() when the session goes down
 //   .receivedCount, .acceptedCount, .staleCount, .getAccepted(key), .getReceived(key), .isStale(key)
 //
-// Adj-RIB-Out, one per peer session and family (adj-rib-out.ts)
-//   new AdjRibOut({ peer, locRib, attributeSets, localAddress, exportPolicy? })
+// Adj-RIB-Out, one per update group (../update-group.ts): peers of one family and outbound treatment (adj-rib-out.ts)
+//   new AdjRibOut({ treatment: { internal, external, localAs }, locRib, attributeSets, localAddress, exportPolicy? })
 //   .exportDiff(changes): ExportUpdate         incremental export
 //   .setExportPolicy(policy); .exportAll(full?): ExportUpdate   initial advertisement (the difference);
 //                                              full: every route the peer should have (outbound soft reset)
@@ -50,6 +50,7 @@
 //     pack each announcement with packUpdates(family, a.attributes.attributes, a.attributes.nextHop,
 //     a.nlri.map(nlriBytes), opts), withdrawals with packWithdrawals
 //   .advertisedCount, .get(key), .entries(), .clear()
+//   .clone() for a member leaving its group, .sameAs(other) for groups that may merge
 //   its state is kept in arrays by Loc-RIB slot (LocRib.slotOf / keyAt / bestAt): no hashing on export
 //
 // Policy (policy.ts), the `policy` list of yang/ncbgp-bgp.yang

@@ -9,13 +9,11 @@
 import assert from 'node:assert/strict';
 import { BgpEngine, EngineConfig, OriginatedRoute } from '../../../src/bgp/engine';
 import { PeerResult, RouteCounts } from '../../../src/bgp/refresh/operation';
-import { Peer } from '../../../src/bgp/session/peer';
-import { connectTcp, systemTimers } from '../../../src/bgp/session/transport';
 import { encodeMessage } from '../../../src/bgp/wire/codec';
-import { decodeMvpnNlri, encodeMvpnNlri } from '../../../src/bgp/wire/mvpn';
-import { RouteRefreshSubtype, UpdateMessage } from '../../../src/bgp/wire/types';
+import { encodeMvpnNlri } from '../../../src/bgp/wire/mvpn';
+import { UpdateMessage } from '../../../src/bgp/wire/types';
 import { createLogger } from '../../../src/log';
-import { operationResults, peerConfig, until } from '../../helpers/engine';
+import { operationResults, peerConfig, Receiver, receiver, until } from '../../helpers/engine';
 
 const log = createLogger({}, () => undefined);
 const MVPN = { afi: 1, safi: 5 };
@@ -28,34 +26,6 @@ const ROUTES: OriginatedRoute[] = [
 ];
 const NO_TYPE_1 = { name: 'no-type-1', terms: [{ name: 't', match: { routeType: ['intra-as-i-pmsi-ad' as const] }, action: 'reject' as const }], defaultAction: 'accept' as const };
 const counts = (o: Partial<RouteCounts>): RouteCounts => ({ advertised: 0, withdrawn: 0, accepted: 0, rejected: 0, ...o });
-
-/** What a bare peer received, one word per message: `borr`, `eorr`, `+rd` announced, `-rd` withdrawn. */
-interface Receiver {
-  readonly peer: Peer;
-  readonly seen: string[];
-}
-
-function receiver(address: string, port: () => number, enhancedRouteRefresh: boolean): Receiver {
-  const seen: string[] = [];
-  const peer = new Peer(
-    '127.0.0.1',
-    { localAs: 65031, bgpId: address.replace('127.0.0.', '192.0.2.'), remoteAs: 65000, holdTime: 90, connectRetryTime: 1, families: [MVPN], routeRefresh: true, enhancedRouteRefresh, passive: false },
-    { timers: systemTimers, connect: () => connectTcp({ address: '127.0.0.1', port: port(), localAddress: address }) },
-  );
-  const rd = (n: Buffer): string => {
-    const r = decodeMvpnNlri(n);
-    return 'rd' in r ? r.rd : '?';
-  };
-  peer.on('update', (u: UpdateMessage) => {
-    for (const a of u.attributes) {
-      if (a.type === 'mp-reach') seen.push(...a.nlri.map((n) => `+${rd(n)}`));
-      if (a.type === 'mp-unreach') seen.push(...a.withdrawn.map((n) => `-${rd(n)}`));
-    }
-  });
-  peer.on('routeRefresh', (m) => seen.push(m.subtype === RouteRefreshSubtype.BORR ? 'borr' : m.subtype === RouteRefreshSubtype.EORR ? 'eorr' : 'request'));
-  peer.start();
-  return { peer, seen };
-}
 
 const rds = (from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, i) => `65000:${from + i}`);
 const sorted = (xs: string[]): string[] => [...xs].sort();
@@ -80,8 +50,8 @@ describe('BGP engine: outbound soft reset', function () {
     };
     await engine.apply(config);
     const port = (): number => engine.listenAddress?.port ?? 0;
-    enhanced = receiver(ENHANCED, port, true);
-    plain = receiver(PLAIN, port, false);
+    enhanced = receiver(ENHANCED, 65031, port, true);
+    plain = receiver(PLAIN, 65031, port, false);
     await until('sessions', () => engine.peers().every((p) => p.state === 'established'));
     await until('the initial advertisement', () => enhanced.seen.length === ROUTES.length && plain.seen.length === ROUTES.length);
   });

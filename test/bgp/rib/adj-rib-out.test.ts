@@ -27,7 +27,7 @@ function world() {
     return {
       source,
       in: new AdjRibIn({ source, locRib, keepAllRoutes: false }),
-      out: new AdjRibOut({ peer: source, locRib, attributeSets: sets, localAddress: LOCAL_ADDRESS, exportPolicy }),
+      out: new AdjRibOut({ treatment: source, locRib, attributeSets: sets, localAddress: LOCAL_ADDRESS, exportPolicy }),
     };
   };
   const attrs = (extra: PathAttribute[] = [], asns: number[] = [], nextHop = [10, 9, 9, 9]): AttributeSet =>
@@ -157,14 +157,16 @@ describe('rib: Adj-RIB-Out', () => {
       assert.deepEqual([...flat(c.out.exportAll()).announced.keys()], [route(1), route(2), route(4)]);
     });
 
-    it('split horizon: never back to the peer the best path came from', () => {
+    it('not to EBGP peers whose AS is in the AS_PATH: never back to the peer it came from, nor to others of its AS', () => {
       const w = world();
       const a = w.peer('10.0.0.1', 65001);
+      const a2 = w.peer('10.0.0.3', 65001);
       const b = w.peer('10.0.0.2', 65002);
       a.in.set(route(1), w.attrs([], [65001]));
       b.in.set(route(1), w.attrs([], [65002, 7, 8]));
       assert.equal(w.locRib.best(route(1))?.source, a.source);
       assert.deepEqual(a.out.exportAll(), { announcements: [], withdrawals: [] }, 'not even the second best');
+      assert.deepEqual(a2.out.exportAll(), { announcements: [], withdrawals: [] }, 'another peer of AS 65001 would drop it');
       assert.deepEqual([...flat(b.out.exportAll()).announced.keys()], [route(1)]);
       w.locRib.takeChanges();
       // a withdraws: the best is now b's, which a gets and b loses

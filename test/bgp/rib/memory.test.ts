@@ -61,7 +61,7 @@ describe('rib: memory and speed at 1M MVPN routes', function () {
 
     // a full export of the same routes to an EBGP peer: one group, every route
     const peer = RouteSource.peer({ address: '10.0.0.2', bgpId: '10.0.0.2', remoteAs: 65002, localAs: LOCAL_AS });
-    const adjOut = new AdjRibOut({ peer, locRib, attributeSets: sets, localAddress: '192.0.2.100' });
+    const adjOut = new AdjRibOut({ treatment: peer, locRib, attributeSets: sets, localAddress: '192.0.2.100' });
     const beforeOut = rss();
     const exportStart = process.hrtime.bigint();
     const update = adjOut.exportAll();
