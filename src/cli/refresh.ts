@@ -337,7 +337,7 @@ export class RefreshProgress {
   }
 }
 
-/** The route counts of `results` added up, each leaf that some result has; undefined when none has any. */
+/** The route counts of `results` added up, each leaf that some result has; undefined when no result has one. */
 function totalCounts(results: readonly PeerOutcome[]): RouteCounts | undefined {
   const sum: { -readonly [K in keyof RouteCounts]: number } = {};
   for (const r of results) for (const name of COUNT_LEAVES) if (r.counts?.[name] !== undefined) sum[name] = (sum[name] ?? 0) + (r.counts[name] ?? 0);

@@ -7,7 +7,6 @@
 // runs until its quiet period (a minute) or the server's end.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Peer } from '../../src/bgp/session/peer';
@@ -15,6 +14,7 @@ import { connectTcp, systemTimers } from '../../src/bgp/session/transport';
 import { decodeMvpnNlri } from '../../src/bgp/wire/mvpn';
 import { NetconfClient, replyErrors } from '../../src/netconf/client';
 import { child, serialize, XmlElement } from '../../src/netconf/xml';
+import { freePort } from '../helpers/bgp-peers';
 import { until } from '../helpers/engine';
 import { connect, startServer, TestServer } from '../helpers/server';
 
@@ -23,17 +23,6 @@ const R = 'urn:ncbgp:yang:ncbgp-refresh';
 const SERVER = '127.0.0.1';
 const PEER = '127.0.0.71';
 const MVPN = { afi: 1, safi: 5 };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, SERVER, () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const ok = (reply: XmlElement): XmlElement => {
   assert.deepEqual(replyErrors(reply), [], serialize(reply));
@@ -86,7 +75,7 @@ describe('services: a restart of the server with a refresh running', function ()
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ncbgp-restart-'));
-    bgpPort = await freePort();
+    bgpPort = await freePort(SERVER);
     const nc = await start();
     ok(await nc.rpc(`<edit-config><target><candidate/></target><config><bgp xmlns="${BGP}">
       <local-as>65000</local-as><router-id>192.0.2.1</router-id><listen><address>${SERVER}</address><port>${bgpPort}</port></listen>
