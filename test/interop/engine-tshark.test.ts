@@ -64,6 +64,8 @@ function seen(route: MvpnRoute): Seen {
 /** One BGP message of the capture, read from tshark's PDML. */
 interface Decoded {
   src: string;
+  /** the frame's capture time, seconds since the epoch (frame.time_epoch) */
+  time: number;
   type: number;
   refresh?: { subtype: number; afi: number; safi: number };
   /** path attribute type codes, in order */
@@ -79,6 +81,9 @@ const MVPN_FIELD = attr('bgp.mcast_vpn_nlri_([a-z0-9_]+)');
 function firstShow(text: string, name: string): string | undefined {
   return attr(name).exec(text)?.[2];
 }
+
+/** frame.time_epoch, a field PDML gives no value attribute */
+const TIME_EPOCH = /<field name="frame\.time_epoch" [^>]*show="([0-9.]+)"/;
 
 /** The MCAST-VPN routes of one message, in order. */
 function routesOf(message: string): Seen[] {
@@ -101,12 +106,14 @@ function decodePdml(pdml: string): Decoded[] {
   return pdml.split('<packet>').slice(1).flatMap((packet) => {
     const [head, ...messages] = packet.split('<proto name="bgp"');
     const src = firstShow(head, 'ip.src') ?? '';
+    const time = Number(TIME_EPOCH.exec(head)?.[1] ?? NaN);
     return messages.map((m) => {
       const type = Number(firstShow(m, 'bgp.type'));
       const subtype = firstShow(m, 'bgp.route_refresh.subtype');
       const nextHop = firstShow(m, 'bgp.update.path_attribute.mp_reach_nlri.next_hop.ipv4');
       return {
         src,
+        time,
         type,
         ...(subtype !== undefined ? { refresh: { subtype: Number(subtype), afi: Number(firstShow(m, 'bgp.route_refresh.afi')), safi: Number(firstShow(m, 'bgp.route_refresh.safi')) } } : {}),
         attributes: [...m.matchAll(attr('bgp.update.path_attribute.type_code'))].map((x) => Number(x[2])),
@@ -127,6 +134,8 @@ describe('BGP engine interop: two ncbgp engines in MVPN, captured by tshark', fu
   let aConfig: EngineConfig;
   let port = 0;
   let capture: Capture | undefined;
+  /** when the export's dry run ran, in ms since the epoch: from just before it started to a while after it ended */
+  let dryRunWindow: { start: number; end: number } | undefined;
   const status = (e: BgpEngine) => e.peers()[0];
 
   before(async function () {
@@ -162,11 +171,25 @@ describe('BGP engine interop: two ncbgp engines in MVPN, captured by tshark', fu
     assert.deepEqual([status(b)?.mvpn?.accepted, status(a)?.mvpn?.accepted], [7, 2]);
   });
 
-  it('export refresh after an export policy change re-advertises the whole Adj-RIB-Out inside BoRR/EoRR and withdraws what the policy now rejects; changes-only then has nothing to send', async () => {
+  it('export refresh after an export policy change re-advertises the whole Adj-RIB-Out inside BoRR/EoRR and withdraws what the policy now rejects, as its dry run said it would without sending anything; changes-only then has nothing to send', async () => {
     await a.apply({ ...aConfig, peers: [{ ...aConfig.peers[0], mvpn: { enabled: true, keepAllRoutes: false, exportPolicy: 'no-type-1' } }] });
+    const counts = { advertised: 6, withdrawn: 1, accepted: 0, rejected: 0 };
+    // the dry run first: its counts, and nothing on the wire (the capture, read below) or in the RIBs
+    const start = Date.now();
+    const dry = a.refresh({ family: IPV4_MVPN, selector: { kind: 'all' }, direction: 'export', dryRun: true });
+    assert.deepEqual([dry.selected, dry.skipped], [[{ address: B.address, counts }], []]);
+    const dryRun = await operationResults(a, dry.operationId);
+    assert.deepEqual(dryRun.peers.map((p) => [p.peerAddress, p.status, p.completion, p.routes, p.counts, p.dryRun]), [[B.address, 'completed', undefined, 7, counts, true]]);
+    assert.equal(dryRun.summary.dryRun, true);
+    // long enough for anything it sent to arrive
+    await pause(300);
+    assert.deepEqual([status(b)?.mvpn?.received, status(b)?.mvpn?.accepted, status(a)?.mvpn?.advertised], [7, 7, 7]);
+    dryRunWindow = { start, end: Date.now() };
     const started = a.refresh({ family: IPV4_MVPN, selector: { kind: 'all' }, direction: 'export' });
     const { peers } = await operationResults(a, started.operationId);
-    assert.deepEqual(peers.map((p) => [p.status, p.completion, p.routes, p.counts]), [['completed', 'drained', 7, { advertised: 6, withdrawn: 1, accepted: 0, rejected: 0 }]]);
+    assert.deepEqual(peers.map((p) => [p.status, p.completion, p.routes, p.counts]), [['completed', 'drained', 7, counts]]);
+    // what the real run did is what the dry run said it would do
+    assert.deepEqual(peers.map((p) => [p.routes, p.counts]), dryRun.peers.map((p) => [p.routes, p.counts]));
     await waitUntil('six routes at B', () => (status(b)?.mvpn?.accepted === 6 ? true : undefined), 10_000);
     const again = a.refresh({ family: IPV4_MVPN, selector: { kind: 'all' }, direction: 'export', changesOnly: true });
     const second = await operationResults(a, again.operationId);
@@ -179,6 +202,12 @@ describe('BGP engine interop: two ncbgp engines in MVPN, captured by tshark', fu
     const run = await runTool('tshark', ['-r', pcap, '-d', `tcp.port==${port},bgp`, '-Y', 'bgp', '-T', 'pdml'], process.env, 20_000);
     assert.equal(run.code, 0, run.stderr);
     const messages = decodePdml(run.stdout);
+    assert.ok(messages.length > 0 && messages.every((m) => Number.isFinite(m.time)), 'every message has its frame time');
+    // the export's dry run sent nothing: from A to B inside its window, KEEPALIVEs at most
+    assert.ok(dryRunWindow, 'the dry run ran');
+    const { start, end } = dryRunWindow;
+    const duringDryRun = messages.filter((m) => m.src === A.address && m.time >= start / 1000 && m.time <= end / 1000);
+    assert.deepEqual(duringDryRun.filter((m) => m.type !== 4).map((m) => [m.time, m.type, m.refresh?.subtype]), []);
     // the ROUTE-REFRESH messages, in order: B asks A, A answers; A asks B, B answers
     const refreshes = messages.filter((m) => m.type === 5);
     assert.deepEqual(
