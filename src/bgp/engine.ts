@@ -319,8 +319,8 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
     // a dry run answers with what each peer's refresh would do (an export: once per update group)
     const groupPreviews = new Map<UpdateGroup, RouteCounts>();
     const previews = new Map(dryRun ? selected.map((s) => [s.address, this.preview(s.address, req, groupPreviews)]) : []);
-    // an export runs once per update group whose members are all selected
-    const exporting = new Set<UpdateGroup>();
+    // an export runs once per update group whose members are all selected; the peers it has been started for
+    const exported = new Set<string>();
     const id = this.nextOperationId++;
     const ended: PeerResult[] = [];
     const op = new RefreshOperation(
@@ -362,7 +362,7 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
       }
       const next = (i: number): void => {
         if (i >= selected.length) return;
-        this.runRefresh(op, selected[i].address, req, exporting);
+        this.runRefresh(op, selected[i].address, req, exported);
         setImmediate(() => next(i + 1));
       };
       next(0);
@@ -399,7 +399,7 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
     this.nextOperationId = Math.max(this.nextOperationId, history.nextOperationId);
   }
 
-  private runRefresh(op: RefreshOperation, address: string, req: RefreshRequest, exporting: Set<UpdateGroup>): void {
+  private runRefresh(op: RefreshOperation, address: string, req: RefreshRequest, exported: Set<string>): void {
     const { family } = req;
     const rt = this.runtimes.get(address);
     const ribs = rt?.ribs.get(familyKey(family));
@@ -413,7 +413,7 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
       ribs.in.setImportPolicy(this.policy(ribs.settings.importPolicy));
       this.send(rt, encodeMessage({ type: 'route-refresh', afi: family.afi, safi: family.safi, subtype: RouteRefreshSubtype.REQUEST }, rt.codec));
     } else {
-      this.exportRefresh(op, ribs.group, req, exporting);
+      if (!exported.has(address)) this.exportRefresh(op, ribs.group, req, exported);
     }
   }
 
@@ -425,11 +425,11 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
    * group with others leave it together first (they merge back once the
    * groups advertise the same again).
    */
-  private exportRefresh(op: RefreshOperation, group: UpdateGroup, req: RefreshRequest, exporting: Set<UpdateGroup>): void {
-    if (exporting.has(group)) return;
-    const selected = [...group.members].filter((m) => op.isTracking(m.address));
+  private exportRefresh(op: RefreshOperation, group: UpdateGroup, req: RefreshRequest, exported: Set<string>): void {
+    const selected = [...group.members].filter((m) => op.isTracking(m.address) && !exported.has(m.address));
     const target = selected.length < group.members.size ? this.split(group, selected) : group;
-    exporting.add(target);
+    // a member split out of the group while the export is made (a slow one) has it already
+    for (const m of selected) exported.add(m.address);
     const { family } = target.treatment;
     const full = !req.changesOnly;
     target.out.setExportPolicy(this.policy(target.treatment.exportPolicy));

@@ -242,7 +242,8 @@ export class UpdateGroup {
         if (next.nlri > 0) job.sent?.(m.address, next.nlri);
         m.flush();
       }
-      for (const m of this.members) if (m.queue.bytes > this.pace.slowMemberBytes) this.pace.onSlowMember(this, m);
+      // (a member alone in its group holds nobody back)
+      for (const m of this.members) if (this.members.size > 1 && m.queue.bytes > this.pace.slowMemberBytes) this.pace.onSlowMember(this, m);
     }
     for (const m of this.members) m.flush();
   }
