@@ -23,9 +23,10 @@
 // are split out as well; even at 8 MiB a reader now and then is (its
 // socket's receive buffer grown large), and is merged back once idle, so
 // the readers are awaited in one group rather than asserted at once. The
-// two that read run in a worker thread of their own: in the engine's thread
-// one of them, its receive window small, read some 64 KB per turn of the
-// busy event loop and fell more than 10 MB behind.
+// two that read run each in a worker thread of its own: in the engine's
+// thread one of them, its receive window small, read some 64 KB per turn of
+// the busy event loop and fell more than 10 MB behind (in one thread
+// together, the one with the smaller window fell behind the other).
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, Socket } from 'node:net';
@@ -115,13 +116,13 @@ class Tally {
   }
 }
 
-/** The main thread to the readers' thread: reset the tallies (answered with 'reset' once done), or stop. */
+/** The main thread to a readers' thread: reset the tallies (answered with 'reset' once done), or stop. */
 type ToReaders = { readonly type: 'reset' } | { readonly type: 'stop' };
-/** The readers' thread to the main thread: a reader's tally, and that a reset is done. */
+/** A readers' thread to the main thread: a reader's tally, and that a reset is done. */
 type FromReaders = { readonly type: 'summary'; readonly address: string; readonly summary: Summary } | { readonly type: 'reset' };
 
 /**
- * The readers' thread: a bare MVPN session (the src/bgp/session Peer, no
+ * A readers' thread: a bare MVPN session (the src/bgp/session Peer, no
  * engine behind it) from each address to the engine, tallying what it
  * receives; the tallies go to the main thread every 20 ms and at each marker.
  */
@@ -160,38 +161,49 @@ function readersThread(port: number, addresses: readonly string[]): void {
   });
 }
 
-/** The readers in a thread of their own (this file again, compiled by tsx as the main thread's is), and their tallies as last told. */
+/** The readers, each in a thread of its own (this file again, compiled by tsx as the main thread's is), and their tallies as last told. */
 class Readers {
   readonly summaries = new Map<string, Summary>();
-  private readonly worker: Worker;
+  private readonly workers: Worker[];
   error?: Error;
 
   constructor(port: number) {
     const bootstrap = `require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register(); require(${JSON.stringify(__filename)});`;
-    this.worker = new Worker(bootstrap, { eval: true, execArgv: [], workerData: { port, addresses: READERS } });
-    this.worker.on('message', (m: FromReaders) => void (m.type === 'summary' && this.summaries.set(m.address, m.summary)));
-    this.worker.on('error', (e) => (this.error = e));
+    this.workers = READERS.map((address) => {
+      const worker = new Worker(bootstrap, { eval: true, execArgv: [], workerData: { port, addresses: [address] } });
+      worker.on('message', (m: FromReaders) => void (m.type === 'summary' && this.summaries.set(m.address, m.summary)));
+      worker.on('error', (e) => (this.error = e));
+      return worker;
+    });
   }
 
   async reset(): Promise<void> {
-    const done = new Promise<void>((resolve) => {
-      const onMessage = (m: FromReaders): void => {
-        if (m.type !== 'reset') return;
-        this.worker.off('message', onMessage);
-        resolve();
-      };
-      this.worker.on('message', onMessage);
-    });
-    this.worker.postMessage({ type: 'reset' } satisfies ToReaders);
-    await done;
+    await Promise.all(
+      this.workers.map((worker) => {
+        const done = new Promise<void>((resolve) => {
+          const onMessage = (m: FromReaders): void => {
+            if (m.type !== 'reset') return;
+            worker.off('message', onMessage);
+            resolve();
+          };
+          worker.on('message', onMessage);
+        });
+        worker.postMessage({ type: 'reset' } satisfies ToReaders);
+        return done;
+      }),
+    );
   }
 
   async stop(): Promise<void> {
-    const exited = once(this.worker, 'exit');
-    this.worker.postMessage({ type: 'stop' } satisfies ToReaders);
-    const timeout = setTimeout(() => void this.worker.terminate(), 2000);
-    await exited;
-    clearTimeout(timeout);
+    await Promise.all(
+      this.workers.map(async (worker) => {
+        const exited = once(worker, 'exit');
+        worker.postMessage({ type: 'stop' } satisfies ToReaders);
+        const timeout = setTimeout(() => void worker.terminate(), 2000);
+        await exited;
+        clearTimeout(timeout);
+      }),
+    );
   }
 }
 
