@@ -217,8 +217,12 @@ export class UpdateGroup {
 
   /** Loc-RIB changes (LocRib.takeChanges()): sent at once when nothing waits, else caught up with one full diff later (bounded memory). */
   changed(changes: RibChanges): void {
-    if (this.jobs.length > 0) this.behind = true;
-    else this.enqueue({ cursor: MessageCursor.of(this.treatment.family, this.out.exportDiff(changes), this.codec) });
+    if (this.jobs.length === 0 && !this.behind) {
+      this.enqueue({ cursor: MessageCursor.of(this.treatment.family, this.out.exportDiff(changes), this.codec) });
+      return;
+    }
+    this.out.defer(changes);
+    this.behind = true;
   }
 
   /** Makes messages while a member's queue is short, queueing each to every member, and writes them. */

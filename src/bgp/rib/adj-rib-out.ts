@@ -1,9 +1,10 @@
 // Adj-RIB-Out of one peer session and family (RFC 4271 section 3.2): what was
-// last advertised to the peer, NLRI and outgoing AttributeSet, in arrays by
-// Loc-RIB slot (two pointers per route, no hashing on export). Exports compare
-// what the Loc-RIB, the export policy and the advertisement rules call for
-// with it, and yield the difference grouped by outgoing attribute set, so
-// that many NLRI share one UPDATE.
+// last advertised to the peer: by Loc-RIB slot, the number of the outgoing
+// AttributeSet (one to four octets a route, no hashing on export; the NLRI
+// is the slot's in the Loc-RIB). Exports compare what the Loc-RIB, the export
+// policy and the advertisement rules call for with it, and yield the
+// difference grouped by outgoing attribute set, so that many NLRI share one
+// UPDATE.
 //
 // One Adj-RIB-Out serves every peer of an update group (update-group.ts):
 // what it holds depends on the peers' treatment, not on which peer it is.
@@ -78,6 +79,83 @@ function prepend(segments: readonly AsPathSegment[], asn: number): AsPathSegment
   return [{ type: AsPathSegmentType.AS_SEQUENCE, asns: [asn] }, ...segments];
 }
 
+/** Numbers by Loc-RIB slot in the narrowest typed array that holds them (1, 2 or 4 octets a slot); 0 where none. */
+class SlotNumbers {
+  private numbers: Uint8Array | Uint16Array | Uint32Array = new Uint8Array(0);
+
+  get(slot: number): number {
+    return slot < this.numbers.length ? this.numbers[slot] : 0;
+  }
+
+  set(slot: number, n: number): void {
+    if (slot >= this.numbers.length || n >= 2 ** (8 * this.numbers.BYTES_PER_ELEMENT)) this.grow(slot, n);
+    this.numbers[slot] = n;
+  }
+
+  copy(): SlotNumbers {
+    const copy = new SlotNumbers();
+    copy.numbers = this.numbers.slice();
+    return copy;
+  }
+
+  private grow(slot: number, n: number): void {
+    const length = slot < this.numbers.length ? this.numbers.length : Math.max(slot + 1, Math.ceil(this.numbers.length * 1.5), 1024);
+    const octets = Math.max(this.numbers.BYTES_PER_ELEMENT, n > 0xffff ? 4 : n > 0xff ? 2 : 1);
+    const numbers = octets === 1 ? new Uint8Array(length) : octets === 2 ? new Uint16Array(length) : new Uint32Array(length);
+    numbers.set(this.numbers);
+    this.numbers = numbers;
+  }
+}
+
+/** The attribute sets advertised, numbered from 1; a set is held (and keeps its number) while a route is advertised with it. */
+class SetNumbers {
+  private sets: (AttributeSet | undefined)[] = [undefined];
+  private routes: number[] = [0];
+  private numbers = new Map<AttributeSet, number>();
+  private free: number[] = [];
+  // the set of the last take(), whose number is looked up most often
+  private last: AttributeSet | undefined;
+  private lastNumber = 0;
+
+  at(n: number): AttributeSet | undefined {
+    return this.sets[n];
+  }
+
+  /** The number of `set`, with one more route advertised with it. */
+  take(set: AttributeSet): number {
+    let n = set === this.last ? this.lastNumber : this.numbers.get(set);
+    if (n === undefined) {
+      n = this.free.pop() ?? this.sets.length;
+      this.sets[n] = set;
+      this.routes[n] = 0;
+      this.numbers.set(set, n);
+    }
+    this.routes[n]++;
+    this.last = set;
+    this.lastNumber = n;
+    return n;
+  }
+
+  /** One route fewer advertised with set `n`. */
+  release(n: number): void {
+    if (--this.routes[n] > 0) return;
+    const set = this.sets[n];
+    if (set !== undefined) this.numbers.delete(set);
+    if (set === this.last) this.last = undefined;
+    this.sets[n] = undefined;
+    this.free.push(n);
+  }
+
+  copy(): SetNumbers {
+    const copy = new SetNumbers();
+    copy.sets = this.sets.slice();
+    copy.routes = this.routes.slice();
+    copy.numbers = new Map(this.numbers);
+    copy.free = this.free.slice();
+    return copy;
+  }
+}
+
 export class AdjRibOut {
   readonly treatment: OutboundTreatment;
   private readonly locRib: LocRib;
@@ -86,10 +164,14 @@ export class AdjRibOut {
   readonly localAddress: string;
   private readonly nextHopSelf: Buffer;
   private exportPolicy: Policy | undefined;
-  // what the peer has, by Loc-RIB slot: the NLRI and the attribute set advertised
-  private advertisedKeys: (NlriKey | undefined)[] = [];
-  private advertisedSets: (AttributeSet | undefined)[] = [];
+  // What the peer has: by Loc-RIB slot, the number of the attribute set
+  // advertised. The NLRI is the slot's in the Loc-RIB: a slot is cleared here
+  // when its NLRI leaves (exportDiff, defer), before the Loc-RIB reuses it.
+  private advertised = new SlotNumbers();
+  private advertisedSets = new SetNumbers();
   private count = 0;
+  /** NLRI advertised that left the Loc-RIB while exports were deferred: the next exportAll() withdraws them */
+  private left: NlriKey[] = [];
   /** outgoing attribute set per Loc-RIB path; null: not sent (the peers' AS is in its AS_PATH) */
   private readonly outgoingCache = new WeakMap<Path, AttributeSet | null>();
   private lastPath: Path | undefined;
@@ -109,11 +191,34 @@ export class AdjRibOut {
     this.exportPolicy = policy;
   }
 
-  /** Re-exports what changed in the Loc-RIB (LocRib.takeChanges()); returns what to send and records it. */
+  /**
+   * Re-exports what changed in the Loc-RIB; returns what to send and records
+   * it. Every LocRib.takeChanges() must come here or to defer(), in order,
+   * before the Loc-RIB changes again.
+   */
   exportDiff(changes: RibChanges): ExportUpdate {
     const out = new Batch();
-    for (const slot of changes.slots) this.reconcile(slot, out, false, this.exportPolicy, false);
+    for (let i = 0; i < changes.slots.length; i++) {
+      const slot = changes.slots[i];
+      if (this.locRib.keyAt(slot) === changes.nlri[i]) this.reconcile(slot, out, false, this.exportPolicy, false);
+      else if (this.advertised.get(slot) !== 0) {
+        // the NLRI left the Loc-RIB, which freed its slot
+        out.withdraw(changes.nlri[i]);
+        this.forget(slot);
+      }
+    }
     return out.result();
+  }
+
+  /** Takes Loc-RIB changes without exporting them now (the update group is behind): exportAll() catches up, before any exportDiff(). */
+  defer(changes: RibChanges): void {
+    for (let i = 0; i < changes.slots.length; i++) {
+      const slot = changes.slots[i];
+      if (this.locRib.keyAt(slot) !== changes.nlri[i] && this.advertised.get(slot) !== 0) {
+        this.left.push(changes.nlri[i]);
+        this.forget(slot);
+      }
+    }
   }
 
   /**
@@ -124,14 +229,17 @@ export class AdjRibOut {
    */
   exportAll(full = false): ExportUpdate {
     const out = new Batch();
-    for (let slot = 0, end = this.slotEnd(); slot < end; slot++) this.reconcile(slot, out, full, this.exportPolicy, false);
+    for (const key of this.left) out.withdraw(key);
+    this.left = [];
+    for (let slot = 0, end = this.locRib.slotCount; slot < end; slot++) this.reconcile(slot, out, full, this.exportPolicy, false);
     return out.result();
   }
 
   /** What exportAll(full) would return under `policy`, counted; changes nothing. */
   previewExport(policy: Policy | undefined, full: boolean): { advertised: number; withdrawn: number } {
     const out = new Tally();
-    for (let slot = 0, end = this.slotEnd(); slot < end; slot++) this.reconcile(slot, out, full, policy, true);
+    out.withdrawn = this.left.length;
+    for (let slot = 0, end = this.locRib.slotCount; slot < end; slot++) this.reconcile(slot, out, full, policy, true);
     return { advertised: out.advertised, withdrawn: out.withdrawn };
   }
 
@@ -142,17 +250,17 @@ export class AdjRibOut {
     return out.result();
   }
 
-  /** What was last advertised for `key`, for an NLRI the Loc-RIB has or had until the last takeChanges(). */
+  /** What was last advertised for `key`, if the Loc-RIB has it. */
   get(key: NlriKey): AttributeSet | undefined {
     const slot = this.locRib.slotOf(key);
-    return slot !== undefined && this.advertisedKeys[slot] === key ? this.advertisedSets[slot] : undefined;
+    return slot === undefined ? undefined : this.advertisedSets.at(this.advertised.get(slot));
   }
 
   *entries(): IterableIterator<[NlriKey, AttributeSet]> {
-    for (let slot = 0; slot < this.advertisedKeys.length; slot++) {
-      const key = this.advertisedKeys[slot];
-      const set = this.advertisedSets[slot];
-      if (key !== undefined && set !== undefined) yield [key, set];
+    for (let slot = 0, end = this.locRib.slotCount; slot < end; slot++) {
+      const set = this.advertisedSets.at(this.advertised.get(slot));
+      const key = this.locRib.keyAt(slot);
+      if (set !== undefined && key !== undefined) yield [key, set];
     }
   }
 
@@ -163,32 +271,29 @@ export class AdjRibOut {
 
   /** The session is gone. */
   clear(): void {
-    this.advertisedKeys.length = 0;
-    this.advertisedSets.length = 0;
+    this.advertised = new SlotNumbers();
+    this.advertisedSets = new SetNumbers();
+    this.left = [];
     this.count = 0;
   }
 
   /** Another Adj-RIB-Out holding the same, with the same export policy (a member leaving its update group takes it). */
   clone(): AdjRibOut {
     const copy = new AdjRibOut({ treatment: this.treatment, locRib: this.locRib, attributeSets: this.sets, localAddress: this.localAddress, exportPolicy: this.exportPolicy });
-    copy.advertisedKeys = this.advertisedKeys.slice();
-    copy.advertisedSets = this.advertisedSets.slice();
+    copy.advertised = this.advertised.copy();
+    copy.advertisedSets = this.advertisedSets.copy();
+    copy.left = this.left.slice();
     copy.count = this.count;
     return copy;
   }
 
   /** Both advertise the same routes with the same attributes (update groups of one treatment may merge). */
   sameAs(other: AdjRibOut): boolean {
-    if (other.count !== this.count || other.exportPolicy !== this.exportPolicy) return false;
-    const end = Math.max(this.advertisedKeys.length, other.advertisedKeys.length);
-    for (let slot = 0; slot < end; slot++) {
-      if (this.advertisedKeys[slot] !== other.advertisedKeys[slot] || this.advertisedSets[slot] !== other.advertisedSets[slot]) return false;
+    if (other.count !== this.count || other.exportPolicy !== this.exportPolicy || this.left.length > 0 || other.left.length > 0) return false;
+    for (let slot = 0, end = this.locRib.slotCount; slot < end; slot++) {
+      if (this.advertisedSets.at(this.advertised.get(slot)) !== other.advertisedSets.at(other.advertised.get(slot))) return false;
     }
     return true;
-  }
-
-  private slotEnd(): number {
-    return Math.max(this.locRib.slotCount, this.advertisedKeys.length);
   }
 
   /** The outgoing attribute set the peer should have for `key` under `policy`, or undefined for none. */
@@ -202,46 +307,30 @@ export class AdjRibOut {
   /** Brings one slot's advertisement in line with the Loc-RIB and `policy` (`dry`: only tells `out`); `full` announces an unchanged route too. */
   private reconcile(slot: number, out: Sink, full: boolean, policy: Policy | undefined, dry: boolean): void {
     const key = this.locRib.keyAt(slot);
-    let current = this.advertisedSets[slot];
-    const currentKey = this.advertisedKeys[slot];
-    if (currentKey !== undefined && currentKey !== key) {
-      // the slot's NLRI left the Loc-RIB (and the slot may hold another one now)
-      out.withdraw(currentKey);
-      if (!dry) this.forget(slot);
-      current = undefined;
-    }
-    if (key === undefined) return;
+    if (key === undefined) return; // a free slot: nothing advertised there
+    const number = this.advertised.get(slot);
+    const current = this.advertisedSets.at(number);
     const best = this.locRib.bestAt(slot);
     const wanted = best === undefined ? undefined : this.wanted(key, best, policy);
     if (wanted === current) {
       if (full && wanted !== undefined) out.announce(key, wanted);
       return;
     }
+    if (wanted === undefined) out.withdraw(key);
+    else out.announce(key, wanted);
+    if (dry) return;
     if (wanted === undefined) {
-      out.withdraw(key);
-      if (!dry) this.forget(slot);
+      this.forget(slot);
       return;
     }
-    if (!dry) this.record(slot, key, current, wanted);
-    out.announce(key, wanted);
-  }
-
-  private record(slot: number, key: NlriKey, current: AttributeSet | undefined, wanted: AttributeSet): void {
-    if (current === undefined) {
-      while (this.advertisedKeys.length <= slot) {
-        // dense arrays: V8 would make a sparse one a dictionary
-        this.advertisedKeys.push(undefined);
-        this.advertisedSets.push(undefined);
-      }
-      this.advertisedKeys[slot] = key;
-      this.count++;
-    }
-    this.advertisedSets[slot] = wanted;
+    this.advertised.set(slot, this.advertisedSets.take(wanted));
+    if (number === 0) this.count++;
+    else this.advertisedSets.release(number);
   }
 
   private forget(slot: number): void {
-    this.advertisedKeys[slot] = undefined;
-    this.advertisedSets[slot] = undefined;
+    this.advertisedSets.release(this.advertised.get(slot));
+    this.advertised.set(slot, 0);
     this.count--;
   }
 

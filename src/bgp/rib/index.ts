@@ -5,7 +5,8 @@
 //   UPDATE from a peer:  set = sets.intern(update.attributes, nextHopOf(update.attributes, family));
 //                        adjIn.set(nlriKey(n), set) for each NLRI, adjIn.withdraw(nlriKey(w)) for each withdrawn;
 //   then, once per batch: changes = locRib.takeChanges(); adjOut.exportDiff(changes) for every
-//                        established peer (every batch, in order; or exportAll() to catch up).
+//                        Adj-RIB-Out (every batch, in order, before the next UPDATE; or adjOut.defer(changes)
+//                        and exportAll() later to catch up).
 //
 // Keys and attribute sets (attributes.ts)
 //   NlriKey = string               an encoded NLRI as latin1 text: nlriKey(buf), nlriBytes(key)
@@ -25,7 +26,7 @@
 //   .best(key): Path | undefined, .candidates(key), .keys(), .bestPaths(), .size
 //   (fed by the Adj-RIBs-In: AdjRibIn.set/withdraw call .update(key, path) / .remove(key, source))
 //   .takeChanges(): RibChanges { nlri, slots }   NLRI whose best path changed since the last call:
-//                                    give the object to every AdjRibOut.exportDiff(), then drop it
+//                                    give the object to every AdjRibOut's exportDiff() or defer(), then drop it
 //   best path: LOCAL_PREF, locally originated, AS_PATH length, ORIGIN, MED (same neighbor AS),
 //   EBGP over IBGP, BGP Identifier, peer address (RFC 4271 section 9.1.2.2)
 //

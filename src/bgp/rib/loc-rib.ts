@@ -11,8 +11,8 @@
 //
 // The slot of a route that left the Loc-RIB is freed when the change is
 // taken (takeChanges), so a slot in a change list names the NLRI it had then;
-// an Adj-RIB-Out that meets a slot since given to another NLRI withdraws the
-// old one (it keeps the key it advertised).
+// every Adj-RIB-Out takes each change list before the slot can be reused, and
+// so knows which NLRI left and may name its routes by slot alone.
 
 import type { AfiSafi } from '../wire/types';
 import type { AttributeSet, NlriKey } from './attributes';

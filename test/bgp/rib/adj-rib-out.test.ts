@@ -248,21 +248,44 @@ describe('rib: Adj-RIB-Out', () => {
       assert.equal(b.out.get(route(1)), undefined);
     });
 
-    it('a route that left, its Loc-RIB slot since given to another NLRI: the old one is withdrawn', () => {
+    it('changes deferred (the group is behind), the slot of a route that left given to another NLRI: the catch-up withdraws the old one', () => {
       const w = world();
       const a = w.peer('10.0.0.1', 65001);
       const b = w.peer('10.0.0.2', 65002);
       a.in.set(route(1), w.attrs([], [65001]));
+      a.in.set(route(3), w.attrs([], [65001]));
       b.out.exportDiff(w.locRib.takeChanges());
       a.in.withdraw(route(1));
-      const missed = w.locRib.takeChanges(); // not given to b yet
+      const missed = w.locRib.takeChanges();
+      b.out.defer(missed);
+      assert.equal(b.out.advertisedCount, 1, 'route(1) is owed a withdrawal, no longer counted');
+      assert.deepEqual(b.out.previewExport(undefined, false), { advertised: 0, withdrawn: 1 });
       a.in.set(route(2), w.attrs([], [65001]));
       const next = w.locRib.takeChanges();
       assert.deepEqual(next.slots, missed.slots, 'the slot was reused');
-      assert.deepEqual(flat(b.out.exportDiff(next)), { announced: new Map([[route(2), b.out.get(route(2))]]), withdrawn: [route(1)] });
-      assert.deepEqual(flat(b.out.exportDiff(missed)), { announced: new Map(), withdrawn: [] }, 'late delivery of the older changes: nothing more');
-      assert.deepEqual([...b.out.entries()].map(([k]) => k), [route(2)]);
-      assert.equal(b.out.advertisedCount, 1);
+      b.out.defer(next);
+      assert.deepEqual(flat(b.out.exportAll()), { announced: new Map([[route(2), b.out.get(route(2))]]), withdrawn: [route(1)] });
+      assert.deepEqual(flat(b.out.exportAll()), { announced: new Map(), withdrawn: [] }, 'caught up: nothing more');
+      assert.deepEqual([...b.out.entries()].map(([k]) => k).sort(), [route(2), route(3)].sort());
+      assert.equal(b.out.advertisedCount, 2);
+    });
+
+    it('more attribute sets than one octet numbers (the numbers widen): every route keeps its own', () => {
+      const w = world();
+      const a = w.peer('10.0.0.1', 65001);
+      const b = w.peer('10.0.0.2', 65002);
+      const n = 300; // a set of its own per route (COMMUNITIES i)
+      const community = (i: number): unknown => b.out.get(route(i))?.attributes.find((x) => x.type === 'communities');
+      for (let i = 0; i < n; i++) a.in.set(route(i), w.attrs([{ type: 'communities', values: [i] }], [65001]));
+      b.out.exportDiff(w.locRib.takeChanges());
+      assert.equal(b.out.advertisedCount, n);
+      for (let i = 0; i < n; i++) assert.deepEqual(community(i), { type: 'communities', values: [i] });
+      for (let i = 0; i < n; i++) a.in.withdraw(route(i));
+      assert.equal(flat(b.out.exportDiff(w.locRib.takeChanges())).withdrawn.length, n);
+      assert.equal(b.out.advertisedCount, 0);
+      a.in.set(route(1), w.attrs([], [65001]));
+      b.out.exportDiff(w.locRib.takeChanges());
+      assert.deepEqual([...b.out.entries()].map(([k]) => k), [route(1)], 'numbers of released sets are reused');
     });
 
     it('an export packed by the codec and decoded by the receiver gives the same routes and attribute set', () => {
