@@ -11,9 +11,8 @@
 // others go on without it and nothing is lost or sent twice. The engine
 // merges groups of one key again once they are idle and advertise the same.
 import type { AdjRibOut, ExportUpdate, RibChanges } from './rib';
-import { nlriBytes } from './rib';
 import { CodecOptions } from './wire/codec';
-import { packUpdates, packWithdrawals } from './wire/update';
+import { packedUpdates, packedWithdrawals } from './wire/update';
 import { AfiSafi } from './wire/types';
 
 /** NLRI packed at a time: bounds the UPDATEs made ahead of the sockets. */
@@ -31,64 +30,50 @@ export interface GroupPace {
   readonly onSlowMember: (group: UpdateGroup, member: GroupMember) => void;
 }
 
-/** One batch of UPDATEs, made when first asked for, and the NLRI it carries. */
-type Part = () => { readonly messages: readonly Buffer[]; readonly nlri: number };
-
-/** The UPDATEs of a batch in one buffer: one write per member and batch instead of one per UPDATE. */
-const joined = (messages: Buffer[]): Buffer[] => (messages.length > 1 ? [Buffer.concat(messages)] : messages);
+/** One batch of UPDATEs back to back in one buffer (one write per member), made when first asked for, and the NLRI it carries. */
+type Part = () => { readonly message: Buffer; readonly nlri: number };
 
 /**
  * The messages of an export: optional markers before and after, the
- * withdrawals, then the announcements, packed PACK_BATCH NLRI at a time
- * (the UPDATEs of a batch joined in one buffer). A copy (clone()) goes on
- * from the same point.
+ * withdrawals, then the announcements, packed PACK_BATCH NLRI at a time. A
+ * copy (clone()) goes on from the same point.
  */
 export class MessageCursor {
   private constructor(
     private readonly parts: readonly Part[],
     private part: number,
-    private messages: readonly Buffer[],
-    private at: number,
   ) {}
 
   static of(family: AfiSafi, update: ExportUpdate, codec: CodecOptions, markers: { before?: Buffer; after?: Buffer } = {}): MessageCursor {
     const parts: Part[] = [];
     const { before, after } = markers;
-    if (before) parts.push(() => ({ messages: [before], nlri: 0 }));
-    for (let i = 0; i < update.withdrawals.length; i += PACK_BATCH) {
-      const batch = update.withdrawals.slice(i, i + PACK_BATCH);
-      parts.push(() => ({ messages: joined(packWithdrawals(family, batch.map(nlriBytes), codec)), nlri: batch.length }));
+    if (before) parts.push(() => ({ message: before, nlri: 0 }));
+    const { withdrawals } = update;
+    for (let i = 0; i < withdrawals.length; i += PACK_BATCH) {
+      parts.push(() => {
+        const batch = withdrawals.slice(i, i + PACK_BATCH);
+        return { message: packedWithdrawals(family, batch), nlri: batch.length };
+      });
     }
-    for (const a of update.announcements) {
-      for (let i = 0; i < a.nlri.length; i += PACK_BATCH) {
-        const batch = a.nlri.slice(i, i + PACK_BATCH);
-        parts.push(() => ({ messages: joined(packUpdates(family, a.attributes.attributes, a.attributes.nextHop, batch.map(nlriBytes), codec)), nlri: batch.length }));
+    for (const { attributes, nlri } of update.announcements) {
+      for (let i = 0; i < nlri.length; i += PACK_BATCH) {
+        parts.push(() => {
+          const batch = nlri.slice(i, i + PACK_BATCH);
+          return { message: packedUpdates(family, attributes.attributes, attributes.nextHop, batch, codec), nlri: batch.length };
+        });
       }
     }
-    if (after) parts.push(() => ({ messages: [after], nlri: 0 }));
-    return new MessageCursor(parts, 0, [], 0);
+    if (after) parts.push(() => ({ message: after, nlri: 0 }));
+    return new MessageCursor(parts, 0);
   }
 
-  /** Messages of their own (a marker, a ROUTE-REFRESH request). */
-  static messages(messages: readonly Buffer[]): MessageCursor {
-    return new MessageCursor([() => ({ messages, nlri: 0 })], 0, [], 0);
-  }
-
-  /** The next message, with the NLRI of its batch on the batch's first message (0 on the others); undefined at the end. */
+  /** The next batch (or marker) and the NLRI it carries; undefined at the end. */
   next(): { message: Buffer; nlri: number } | undefined {
-    let nlri = 0;
-    while (this.at >= this.messages.length) {
-      if (this.part >= this.parts.length) return undefined;
-      const made = this.parts[this.part++]();
-      this.messages = made.messages;
-      this.at = 0;
-      nlri = made.nlri;
-    }
-    return { message: this.messages[this.at++], nlri };
+    return this.part < this.parts.length ? this.parts[this.part++]() : undefined;
   }
 
   clone(): MessageCursor {
-    return new MessageCursor(this.parts, this.part, this.messages, this.at);
+    return new MessageCursor(this.parts, this.part);
   }
 }
 

@@ -43,16 +43,18 @@
 // Adj-RIB-Out, one per update group (../update-group.ts): peers of one family and outbound treatment (adj-rib-out.ts)
 //   new AdjRibOut({ treatment: { internal, external, localAs }, locRib, attributeSets, localAddress, exportPolicy? })
 //   .exportDiff(changes): ExportUpdate         incremental export
+//   .defer(changes)                            not now: notes the NLRI that left, for the next exportAll()
 //   .setExportPolicy(policy); .exportAll(full?): ExportUpdate   initial advertisement (the difference);
 //                                              full: every route the peer should have (outbound soft reset)
 //   .previewExport(policy, full): { advertised, withdrawn }   what exportAll would send, changing nothing
 //   .resendAll(): ExportUpdate                 the peer's ROUTE-REFRESH (no state change)
 //   ExportUpdate { announcements: { attributes, nlri[] }[], withdrawals: nlri[] }
-//     pack each announcement with packUpdates(family, a.attributes.attributes, a.attributes.nextHop,
-//     a.nlri.map(nlriBytes), opts), withdrawals with packWithdrawals
+//     pack each announcement with packedUpdates(family, a.attributes.attributes, a.attributes.nextHop,
+//     a.nlri, opts) (NLRI keys are the encoded NLRI as latin1), withdrawals with packedWithdrawals
 //   .advertisedCount, .get(key), .entries(), .clear()
 //   .clone() for a member leaving its group, .sameAs(other) for groups that may merge
-//   its state is kept in arrays by Loc-RIB slot (LocRib.slotOf / keyAt / bestAt): no hashing on export
+//   its state is an attribute set number by Loc-RIB slot (LocRib.slotOf / keyAt / bestAt), one to four
+//   octets a route: no hashing on export
 //
 // Policy (policy.ts), the `policy` list of yang/ncbgp-bgp.yang
 //   new Policy({ name, terms: [{ name, match?: { routeType?, routeDistinguisher?, routeTarget? },

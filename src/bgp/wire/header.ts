@@ -12,11 +12,11 @@ import {
 
 const MARKER_LENGTH = 16;
 
-/** Writes the header of a message of `length` octets at the start of `buf`. */
-function writeHeader(buf: Buffer, length: number, type: number): void {
-  buf.fill(0xff, 0, MARKER_LENGTH);
-  buf.writeUInt16BE(length, MARKER_LENGTH);
-  buf[MARKER_LENGTH + 2] = type;
+/** Writes the header of a message of `length` octets at `at` in `buf`. */
+export function writeHeader(buf: Buffer, length: number, type: number, at = 0): void {
+  buf.fill(0xff, at, at + MARKER_LENGTH);
+  buf.writeUInt16BE(length, at + MARKER_LENGTH);
+  buf[at + MARKER_LENGTH + 2] = type;
 }
 
 /** A new message of `length` octets with its header written; the body is left for the caller to fill. */

@@ -4,7 +4,7 @@
 import { formatIpv4 } from './address';
 import { attributeCode, decodeAttributes, encodeAttributes, mpReachHeader, mpUnreachHeader, routeTargets } from './attributes';
 import type { CodecOptions } from './codec';
-import { allocMessage } from './header';
+import { allocMessage, writeHeader } from './header';
 import { splitPrefixes } from './nlri';
 import {
   AFI,
@@ -102,9 +102,16 @@ function sum(buffers: readonly Buffer[]): number {
   return n;
 }
 
-function copyAll(buffers: readonly Buffer[], from: number, to: number, target: Buffer, at: number): number {
+/** An encoded NLRI: its octets, or the same octets as a latin1 string (one character an octet, as the RIB keys routes). */
+export type EncodedNlri = Buffer | string;
+
+/** Copies items from..to-1 to `target` at `at`; returns the offset past them. */
+function copyAll(items: readonly EncodedNlri[], from: number, to: number, target: Buffer, at: number): number {
   let p = at;
-  for (let i = from; i < to; i++) p += (buffers[i] as Buffer).copy(target, p);
+  for (let i = from; i < to; i++) {
+    const n = items[i] as EncodedNlri;
+    p += typeof n === 'string' ? target.write(n, p, 'latin1') : n.copy(target, p);
+  }
   return p;
 }
 
@@ -122,21 +129,53 @@ export function encodeUpdate(msg: UpdateMessage, opts: CodecOptions): Buffer {
   return buf;
 }
 
-/** Calls `emit(from, to, octets)` for consecutive runs of `items` of at most `room` octets each. */
-function runs(items: readonly Buffer[], room: number, emit: (from: number, to: number, octets: number) => void): void {
+/**
+ * UPDATEs for `nlri` in runs of at most `room` octets each, back to back in
+ * one allocation: `length(octets)` is the length of the UPDATE of a run,
+ * `write(buf, at, from, to, octets)` fills its body (the header is written).
+ */
+function packRuns(
+  nlri: readonly EncodedNlri[],
+  room: number,
+  length: (octets: number) => number,
+  write: (buf: Buffer, at: number, from: number, to: number, octets: number) => void,
+): Buffer {
+  const runs: number[] = []; // from, to, octets
   let from = 0;
   let octets = 0;
-  for (let i = 0; i < items.length; i++) {
-    const n = (items[i] as Buffer).length;
+  for (let i = 0; i < nlri.length; i++) {
+    const n = (nlri[i] as EncodedNlri).length;
     if (n > room) throw new RangeError(`an NLRI of ${n} octets does not fit an UPDATE`);
     if (octets + n > room) {
-      emit(from, i, octets);
+      runs.push(from, i, octets);
       from = i;
       octets = 0;
     }
     octets += n;
   }
-  if (from < items.length) emit(from, items.length, octets);
+  if (from < nlri.length) runs.push(from, nlri.length, octets);
+  let total = 0;
+  for (let r = 0; r < runs.length; r += 3) total += length(runs[r + 2] as number);
+  const buf = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (let r = 0; r < runs.length; r += 3) {
+    const n = length(runs[r + 2] as number);
+    writeHeader(buf, n, MessageType.UPDATE, at);
+    write(buf, at, runs[r] as number, runs[r + 1] as number, runs[r + 2] as number);
+    at += n;
+  }
+  return buf;
+}
+
+/** The messages of a buffer of whole messages back to back, as views of it. */
+function messagesIn(buf: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let at = 0; at < buf.length; ) {
+    const length = buf.readUInt16BE(at + HEADER_LENGTH - 3);
+    out.push(buf.subarray(at, at + length));
+    at += length;
+  }
+  return out;
 }
 
 /** Attributes in ascending type code order (RFC 4271 section 5). */
@@ -161,76 +200,83 @@ const mpHeaderLength = (valueLength: number): number => (valueLength > 255 ? 4 :
 
 /**
  * Packs NLRI that share one attribute set into as few UPDATEs as fit in 4096
- * octets each (MP_REACH_NLRI for MVPN, the NLRI field for ipv4-unicast).
- * `nextHop` makes the NEXT_HOP attribute (4 octets, ipv4-unicast) or the
+ * octets each (MP_REACH_NLRI for MVPN, the NLRI field for ipv4-unicast),
+ * back to back in one buffer: one allocation and one socket write for them
+ * all. `nextHop` makes the NEXT_HOP attribute (4 octets, ipv4-unicast) or the
  * MP_REACH_NLRI next hop; 'next-hop', 'mp-reach' and 'mp-unreach' entries of
  * `attributes` are not used. MP_REACH_NLRI comes first (RFC 7606 section
- * 5.1), the other attributes in type code order. Each UPDATE is one
- * allocation; the NLRI are copied in, in order.
+ * 5.1), the other attributes in type code order. The NLRI are copied in, in
+ * order.
  */
-export function packUpdates(
-  family: AfiSafi,
-  attributes: readonly PathAttribute[],
-  nextHop: Buffer,
-  nlri: readonly Buffer[],
-  opts: CodecOptions,
-): Buffer[] {
+export function packedUpdates(family: AfiSafi, attributes: readonly PathAttribute[], nextHop: Buffer, nlri: readonly EncodedNlri[], opts: CodecOptions): Buffer {
   const others = attributes.filter((a) => a.type !== 'next-hop' && a.type !== 'mp-reach' && a.type !== 'mp-unreach');
-  const out: Buffer[] = [];
   if (isIpv4Unicast(family)) {
     if (nextHop.length !== 4) throw new RangeError(`an ipv4-unicast next hop has 4 octets, not ${nextHop.length}`);
     const attrs = Buffer.concat(encodeAttributes(byCode([...others, { type: 'next-hop', address: formatIpv4(nextHop, 0) }]), opts));
-    runs(nlri, MAX_MESSAGE_LENGTH - MIN_UPDATE_LENGTH - attrs.length, (from, to, octets) => {
-      const buf = allocMessage(MIN_UPDATE_LENGTH + attrs.length + octets, MessageType.UPDATE);
-      buf.writeUInt16BE(0, HEADER_LENGTH);
-      buf.writeUInt16BE(attrs.length, HEADER_LENGTH + 2);
-      copyAll(nlri, from, to, buf, MIN_UPDATE_LENGTH + attrs.copy(buf, MIN_UPDATE_LENGTH));
-      out.push(buf);
-    });
-    return out;
+    return packRuns(
+      nlri,
+      MAX_MESSAGE_LENGTH - MIN_UPDATE_LENGTH - attrs.length,
+      (octets) => MIN_UPDATE_LENGTH + attrs.length + octets,
+      (buf, at, from, to) => {
+        buf.writeUInt16BE(0, at + HEADER_LENGTH);
+        buf.writeUInt16BE(attrs.length, at + HEADER_LENGTH + 2);
+        copyAll(nlri, from, to, buf, at + MIN_UPDATE_LENGTH + attrs.copy(buf, at + MIN_UPDATE_LENGTH));
+      },
+    );
   }
   const attrs = Buffer.concat(encodeAttributes(byCode(others), opts));
   const mp = mpReachHeader(family.afi, family.safi, nextHop);
-  runs(nlri, MAX_MESSAGE_LENGTH - MIN_UPDATE_LENGTH - 4 - mp.length - attrs.length, (from, to, octets) => {
-    const valueLength = mp.length + octets;
-    const attributesLength = mpHeaderLength(valueLength) + valueLength + attrs.length;
-    const buf = allocMessage(MIN_UPDATE_LENGTH + attributesLength, MessageType.UPDATE);
-    buf.writeUInt16BE(0, HEADER_LENGTH);
-    buf.writeUInt16BE(attributesLength, HEADER_LENGTH + 2);
-    let p = writeMpHeader(buf, MIN_UPDATE_LENGTH, AttrType.MP_REACH_NLRI, valueLength);
-    p += mp.copy(buf, p);
-    p = copyAll(nlri, from, to, buf, p);
-    attrs.copy(buf, p);
-    out.push(buf);
-  });
-  return out;
+  const attributesLength = (octets: number): number => mpHeaderLength(mp.length + octets) + mp.length + octets + attrs.length;
+  return packRuns(
+    nlri,
+    MAX_MESSAGE_LENGTH - MIN_UPDATE_LENGTH - 4 - mp.length - attrs.length,
+    (octets) => MIN_UPDATE_LENGTH + attributesLength(octets),
+    (buf, at, from, to, octets) => {
+      buf.writeUInt16BE(0, at + HEADER_LENGTH);
+      buf.writeUInt16BE(attributesLength(octets), at + HEADER_LENGTH + 2);
+      let p = writeMpHeader(buf, at + MIN_UPDATE_LENGTH, AttrType.MP_REACH_NLRI, mp.length + octets);
+      p += mp.copy(buf, p);
+      attrs.copy(buf, copyAll(nlri, from, to, buf, p));
+    },
+  );
 }
 
-/** Withdraws NLRI in as few UPDATEs as fit: the Withdrawn Routes field for ipv4-unicast, MP_UNREACH_NLRI otherwise. */
-export function packWithdrawals(family: AfiSafi, nlri: readonly Buffer[], opts: CodecOptions): Buffer[] {
-  void opts; // withdrawals carry no AS numbers; the parameter keeps the packers' signatures alike
-  const out: Buffer[] = [];
+/** packedUpdates() as one Buffer per UPDATE (views of one allocation). */
+export function packUpdates(family: AfiSafi, attributes: readonly PathAttribute[], nextHop: Buffer, nlri: readonly EncodedNlri[], opts: CodecOptions): Buffer[] {
+  return messagesIn(packedUpdates(family, attributes, nextHop, nlri, opts));
+}
+
+/** Withdraws NLRI in as few UPDATEs as fit, back to back in one buffer: the Withdrawn Routes field for ipv4-unicast, MP_UNREACH_NLRI otherwise. */
+export function packedWithdrawals(family: AfiSafi, nlri: readonly EncodedNlri[]): Buffer {
   if (isIpv4Unicast(family)) {
-    runs(nlri, MAX_MESSAGE_LENGTH - MIN_UPDATE_LENGTH, (from, to, octets) => {
-      const buf = allocMessage(MIN_UPDATE_LENGTH + octets, MessageType.UPDATE);
-      buf.writeUInt16BE(octets, HEADER_LENGTH);
-      buf.writeUInt16BE(0, copyAll(nlri, from, to, buf, HEADER_LENGTH + 2));
-      out.push(buf);
-    });
-    return out;
+    return packRuns(
+      nlri,
+      MAX_MESSAGE_LENGTH - MIN_UPDATE_LENGTH,
+      (octets) => MIN_UPDATE_LENGTH + octets,
+      (buf, at, from, to, octets) => {
+        buf.writeUInt16BE(octets, at + HEADER_LENGTH);
+        buf.writeUInt16BE(0, copyAll(nlri, from, to, buf, at + HEADER_LENGTH + 2));
+      },
+    );
   }
   const mp = mpUnreachHeader(family.afi, family.safi);
-  runs(nlri, MAX_MESSAGE_LENGTH - MIN_UPDATE_LENGTH - 4 - mp.length, (from, to, octets) => {
-    const valueLength = mp.length + octets;
-    const attributesLength = mpHeaderLength(valueLength) + valueLength;
-    const buf = allocMessage(MIN_UPDATE_LENGTH + attributesLength, MessageType.UPDATE);
-    buf.writeUInt16BE(0, HEADER_LENGTH);
-    buf.writeUInt16BE(attributesLength, HEADER_LENGTH + 2);
-    const p = writeMpHeader(buf, MIN_UPDATE_LENGTH, AttrType.MP_UNREACH_NLRI, valueLength);
-    copyAll(nlri, from, to, buf, p + mp.copy(buf, p));
-    out.push(buf);
-  });
-  return out;
+  const attributesLength = (octets: number): number => mpHeaderLength(mp.length + octets) + mp.length + octets;
+  return packRuns(
+    nlri,
+    MAX_MESSAGE_LENGTH - MIN_UPDATE_LENGTH - 4 - mp.length,
+    (octets) => MIN_UPDATE_LENGTH + attributesLength(octets),
+    (buf, at, from, to, octets) => {
+      buf.writeUInt16BE(0, at + HEADER_LENGTH);
+      buf.writeUInt16BE(attributesLength(octets), at + HEADER_LENGTH + 2);
+      const p = writeMpHeader(buf, at + MIN_UPDATE_LENGTH, AttrType.MP_UNREACH_NLRI, mp.length + octets);
+      copyAll(nlri, from, to, buf, p + mp.copy(buf, p));
+    },
+  );
+}
+
+/** packedWithdrawals() as one Buffer per UPDATE (views of one allocation). */
+export function packWithdrawals(family: AfiSafi, nlri: readonly EncodedNlri[]): Buffer[] {
+  return messagesIn(packedWithdrawals(family, nlri));
 }
 
 /** RFC 4724 section 2: an empty UPDATE for ipv4-unicast; an MP_UNREACH_NLRI with no withdrawn routes otherwise. */

@@ -316,7 +316,7 @@ describe('rib: Adj-RIB-Out', () => {
 
       a.in.withdraw(route(3));
       const gone = b.out.exportDiff(w.locRib.takeChanges()).withdrawals;
-      const [withdrawal] = packWithdrawals(MVPN, gone.map(nlriBytes), opts);
+      const [withdrawal] = packWithdrawals(MVPN, gone.map(nlriBytes));
       const decoded = decodeMessage(withdrawal, opts);
       assert.ok(decoded.type === 'update');
       assert.deepEqual(decoded.attributes, [{ type: 'mp-unreach', afi: 1, safi: 5, withdrawn: [nlriBytes(route(3))] }]);

@@ -117,7 +117,7 @@ describe('tshark reads our MCAST-VPN encodings', function () {
       ),
       ...packUpdates({ afi: 1, safi: 5 }, ATTRIBUTES, hex('c0000201'), V4.map(encodeMvpnNlri), OPTS),
       ...packUpdates({ afi: 2, safi: 5 }, ATTRIBUTES, hex('20010db8000000000000000000000001'), V6.map(encodeMvpnNlri), OPTS),
-      ...packWithdrawals({ afi: 1, safi: 5 }, V4.slice(0, 3).map(encodeMvpnNlri), OPTS),
+      ...packWithdrawals({ afi: 1, safi: 5 }, V4.slice(0, 3).map(encodeMvpnNlri)),
       endOfRib({ afi: 1, safi: 5 }),
       ...[0, 1, 2].map((subtype) => encodeMessage({ type: 'route-refresh', afi: 1, safi: 5, subtype }, OPTS)),
     ];

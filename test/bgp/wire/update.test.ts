@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { CodecOptions, decodeMessage, encodeMessage, MessageReader } from '../../../src/bgp/wire/codec';
 import { encodeMvpnNlri } from '../../../src/bgp/wire/mvpn';
 import { encodeIpv4Prefix } from '../../../src/bgp/wire/nlri';
-import { endOfRib, endOfRibFamily, packUpdates, packWithdrawals, updateHandling } from '../../../src/bgp/wire/update';
+import { endOfRib, endOfRibFamily, packedUpdates, packedWithdrawals, packUpdates, packWithdrawals, updateHandling } from '../../../src/bgp/wire/update';
 import { ErrorHandling, MAX_MESSAGE_LENGTH, PathAttribute, UpdateMessage } from '../../../src/bgp/wire/types';
 import { hex, update } from './fixtures/hex';
 import { MVPN_CASES } from './fixtures/mvpn';
@@ -56,6 +56,27 @@ describe('UPDATE packing', () => {
     assert.deepEqual(got, nlri.map((n) => n.toString('hex')));
   });
 
+  it('packs NLRI given as latin1 strings (the RIB keys) byte for byte as the same NLRI as Buffers; packed*() is the UPDATEs back to back', () => {
+    for (const family of [MVPN, UNICAST]) {
+      const nlri = family === MVPN ? routes(3000) : Array.from({ length: 3000 }, (_, i) => encodeIpv4Prefix(`10.${i >> 8}.${i & 255}.0/24`));
+      const keys = nlri.map((n) => n.toString('latin1'));
+      const updates = packUpdates(family, ATTRIBUTES, NEXT_HOP, nlri, FOUR);
+      assert.ok(updates.length > 1);
+      assert.deepEqual(packUpdates(family, ATTRIBUTES, NEXT_HOP, keys, FOUR), updates);
+      assert.deepEqual(packedUpdates(family, ATTRIBUTES, NEXT_HOP, keys, FOUR), Buffer.concat(updates));
+      const withdrawals = packWithdrawals(family, nlri);
+      assert.ok(withdrawals.length > 1);
+      assert.deepEqual(packWithdrawals(family, keys), withdrawals);
+      assert.deepEqual(packedWithdrawals(family, keys), Buffer.concat(withdrawals));
+      // a byte stream reader finds the same messages in the packed buffer
+      const reader = new MessageReader();
+      reader.push(packedUpdates(family, ATTRIBUTES, NEXT_HOP, keys, FOUR));
+      const read: Buffer[] = [];
+      for (let m = reader.next(); m !== undefined; m = reader.next()) read.push(Buffer.from(m));
+      assert.deepEqual(read, updates);
+    }
+  });
+
   it('uses a one-octet attribute length while MP_REACH_NLRI fits 255 octets, Extended Length past it', () => {
     const one = packUpdates(MVPN, ATTRIBUTES, NEXT_HOP, routes(1), FOUR);
     assert.equal(one.length, 1);
@@ -88,7 +109,7 @@ describe('UPDATE packing', () => {
 
   it('packs nothing for no routes', () => {
     assert.deepEqual(packUpdates(MVPN, ATTRIBUTES, NEXT_HOP, [], FOUR), []);
-    assert.deepEqual(packWithdrawals(MVPN, [], FOUR), []);
+    assert.deepEqual(packWithdrawals(MVPN, []), []);
   });
 
   it('refuses an ipv4-unicast next hop that is not 4 octets', () => {
@@ -97,7 +118,7 @@ describe('UPDATE packing', () => {
 
   it('withdraws MVPN routes in MP_UNREACH_NLRI, as many per UPDATE as fit', () => {
     const nlri = routes(3000);
-    const updates = packWithdrawals(MVPN, nlri, FOUR);
+    const updates = packWithdrawals(MVPN, nlri);
     const got: Buffer[] = [];
     updates.forEach((bytes, i) => {
       const u = decodeUpdate(bytes);
@@ -113,7 +134,7 @@ describe('UPDATE packing', () => {
 
   it('withdraws ipv4-unicast prefixes in the Withdrawn Routes field', () => {
     const prefixes = ['10.0.0.0/8', '192.0.2.0/24', '0.0.0.0/0'].map(encodeIpv4Prefix);
-    const [only, ...more] = packWithdrawals(UNICAST, prefixes, FOUR);
+    const [only, ...more] = packWithdrawals(UNICAST, prefixes);
     assert.equal(more.length, 0);
     assert.deepEqual(decodeUpdate(only!), { type: 'update', withdrawn: prefixes, attributes: [], nlri: [] });
   });
@@ -131,9 +152,9 @@ describe('End-of-RIB (RFC 4724 section 2)', () => {
   });
 
   it('is no other UPDATE', () => {
-    assert.equal(endOfRibFamily(decodeUpdate(packWithdrawals(MVPN, routes(1), FOUR)[0]!)), undefined);
+    assert.equal(endOfRibFamily(decodeUpdate(packWithdrawals(MVPN, routes(1))[0]!)), undefined);
     assert.equal(endOfRibFamily(decodeUpdate(packUpdates(MVPN, ATTRIBUTES, NEXT_HOP, routes(1), FOUR)[0]!)), undefined);
-    assert.equal(endOfRibFamily(decodeUpdate(packWithdrawals(UNICAST, [encodeIpv4Prefix('10.0.0.0/8')], FOUR)[0]!)), undefined);
+    assert.equal(endOfRibFamily(decodeUpdate(packWithdrawals(UNICAST, [encodeIpv4Prefix('10.0.0.0/8')])[0]!)), undefined);
   });
 });
 
