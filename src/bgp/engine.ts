@@ -351,9 +351,11 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
     this.operations.set(id, op);
     this.progress.set(id, { op, selected: selected.length, ended });
     this.emit('refresh-started', this.runningOf(op, selected.length, ended));
-    // the caller has its answer before the first event; then one peer per
-    // turn of the event loop, so that a large export does not hold up the
-    // replies to other requests
+    // the caller has its answer before the first event, and has written it
+    // before the first export, even from a setImmediate of its own (as the
+    // NETCONF session's corked writes); then one peer per turn of the event
+    // loop, so that a large export does not hold up the replies to other
+    // requests
     setImmediate(() => {
       op.start();
       if (dryRun) {
@@ -365,7 +367,7 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
         this.runRefresh(op, selected[i].address, req, exported);
         setImmediate(() => next(i + 1));
       };
-      next(0);
+      setImmediate(() => next(0));
     });
     return { operationId: id, selected: selected.map((s) => (dryRun ? { address: s.address, counts: previews.get(s.address)?.counts } : { address: s.address })), skipped };
   }
