@@ -5,7 +5,8 @@
 // group without holding the others back, and once it reads again gets the
 // rest from where it stood, nothing lost and nothing twice.
 import assert from 'node:assert/strict';
-import { AdjRibOut, AttributeSets, LocRib, nlriKey } from '../../src/bgp/rib';
+import { AdjRibOut, AttributeSets, LocRib, nlriKey, type AttributeSet } from '../../src/bgp/rib';
+import { decodeMessage, MessageReader } from '../../src/bgp/wire/codec';
 import { GroupMember, GroupTreatment, MessageCursor, OutQueue, UpdateGroup } from '../../src/bgp/update-group';
 import { encodeMvpnNlri } from '../../src/bgp/wire/mvpn';
 
@@ -33,15 +34,32 @@ class Member implements GroupMember {
   }
 }
 
-function world(routes: number): { out: AdjRibOut } {
+const routeKey = (i: number): string => nlriKey(encodeMvpnNlri({ routeType: 5, rd: `65000:${i}`, source: '10.0.0.1', group: '232.1.1.1' }));
+
+function world(routes: number): { out: AdjRibOut; locRib: LocRib; attrs: (i: number) => AttributeSet } {
   const sets = new AttributeSets();
   const locRib = new LocRib(MVPN, { localAs: 65000, routerId: '192.0.2.1' });
-  for (let i = 0; i < routes; i++) {
-    const attrs = sets.intern([{ type: 'origin', value: 0 }, { type: 'as-path', segments: [] }, { type: 'extended-communities', values: [Buffer.from([0, 2, 0xfd, 0xe8, 0, 0, 0, i % 7])] }], Buffer.from([192, 0, 2, 1]));
-    locRib.originate(nlriKey(encodeMvpnNlri({ routeType: 5, rd: `65000:${i}`, source: '10.0.0.1', group: '232.1.1.1' })), attrs);
-  }
+  const attrs = (i: number): AttributeSet =>
+    sets.intern([{ type: 'origin', value: 0 }, { type: 'as-path', segments: [] }, { type: 'extended-communities', values: [Buffer.from([0, 2, 0xfd, 0xe8, 0, 0, 0, i % 7])] }], Buffer.from([192, 0, 2, 1]));
+  for (let i = 0; i < routes; i++) locRib.originate(routeKey(i), attrs(i));
   locRib.takeChanges();
-  return { out: new AdjRibOut({ treatment: { internal: false, external: true, localAs: 65000, remoteAs: 65001 }, locRib, attributeSets: sets, localAddress: '192.0.2.1' }) };
+  return { out: new AdjRibOut({ treatment: { internal: false, external: true, localAs: 65000, remoteAs: 65001 }, locRib, attributeSets: sets, localAddress: '192.0.2.1' }), locRib, attrs };
+}
+
+/** What a peer holds after the messages written to it: NLRI (hex) announced and not withdrawn since. */
+function peerTable(written: readonly Buffer[]): Set<string> {
+  const reader = new MessageReader();
+  const table = new Set<string>();
+  for (const chunk of written) reader.push(chunk);
+  for (let bytes = reader.next(); bytes !== undefined; bytes = reader.next()) {
+    const m = decodeMessage(bytes, { fourOctetAs: true });
+    if (m.type !== 'update') continue;
+    for (const a of m.attributes) {
+      if (a.type === 'mp-unreach') for (const n of a.withdrawn) table.delete(n.toString('hex'));
+      if (a.type === 'mp-reach') for (const n of a.nlri) table.add(n.toString('hex'));
+    }
+  }
+  return table;
 }
 
 describe('update group: shared UPDATEs, a slow member split out', () => {
@@ -82,6 +100,31 @@ describe('update group: shared UPDATEs, a slow member split out', () => {
     assert.equal(c.written.length, expected.length);
     assert.ok(c.written.every((m, i) => m.equals(expected[i])), 'nothing lost, nothing twice');
     assert.deepEqual(c.done, ['done']);
+  });
+
+  it('Loc-RIB changes while the group is behind, slots of withdrawn routes given to new ones: once the member reads, it holds exactly the Loc-RIB', () => {
+    const { out, locRib, attrs } = world(20_000);
+    const member = new Member('192.0.2.11');
+    member.reading = false;
+    const group = new UpdateGroup(TREATMENT, out, { slowMemberBytes: 64 * 1024, onSlowMember: () => assert.fail('a member alone is never split') });
+    group.members.add(member);
+    group.enqueue({ cursor: MessageCursor.of(MVPN, out.exportAll(), group.codec) });
+    assert.ok(!group.idle, 'the member does not read: the first advertisement is still being made');
+    // three batches of changes while behind: routes leave, new ones take their slots, others change attributes
+    for (let round = 0; round < 3; round++) {
+      for (let i = round * 1000; i < round * 1000 + 1000; i++) locRib.withdrawOriginated(routeKey(i));
+      group.changed(locRib.takeChanges());
+      for (let i = 0; i < 800; i++) locRib.originate(routeKey(100_000 + round * 1000 + i), attrs(i));
+      for (let i = 10_000; i < 10_100; i++) locRib.originate(routeKey(i), attrs(i + round + 1));
+      group.changed(locRib.takeChanges());
+    }
+    member.resume();
+    group.pump();
+    assert.ok(group.idle, 'caught up');
+    const expected = new Set([...locRib.keys()].map((k) => Buffer.from(k, 'latin1').toString('hex')));
+    assert.equal(expected.size, 20_000 - 3000 + 2400);
+    assert.deepEqual(peerTable(member.written), expected);
+    assert.equal(out.advertisedCount, expected.size);
   });
 
   it('a cursor copy goes on from the same point', () => {
