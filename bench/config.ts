@@ -7,7 +7,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { NetconfClient } from '../src/netconf/client';
-import { CAPABILITY } from '../src/netconf/namespaces';
+import { CAPABILITY } from '../src/model/namespaces';
 import { connect, REPO_ROOT, startServer, TestServer } from '../test/helpers/server';
 import { failure, NETCONFD_PORT, RPC_ERROR, startNetconfd } from './netconfd';
 import { fmtCount, fmtRate, fmtRatio, table, verdict, withTimeout as within } from './report';

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { NetconfClient } from '../src/netconf/client';
-import { NS } from '../src/netconf/namespaces';
+import { NS } from '../src/model/namespaces';
 import { ed25519KeyPair, startServer, TestServer } from '../test/helpers/server';
 import { NETCONFD_PORT, RPC_ERROR, startNetconfd } from './netconfd';
 import { fmtRate, fmtRatio, table, verdict, withTimeout } from './report';

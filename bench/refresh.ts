@@ -63,7 +63,7 @@ import { simulatedPeers } from '../src/lab/peers';
 import { labRoutes } from '../src/lab/routes';
 import { createLogger } from '../src/log';
 import { NetconfClient } from '../src/netconf/client';
-import { child, XmlElement } from '../src/netconf/xml';
+import { child, XmlElement } from '../src/model/xml';
 import { freePort } from '../test/helpers/bgp-peers';
 import { connect, startServer, TestServer } from '../test/helpers/server';
 import { MeshCounts, MeshPeersHandle, nowMs, startMeshPeers } from './refresh-peers';

@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
 import { parseArgs } from 'node:util';
 import { NetconfClient, replyErrors, ReplyError } from '../netconf/client';
-import { NS } from '../netconf/namespaces';
-import { child, elem, serialize, XmlElement } from '../netconf/xml';
+import { NS } from '../model/namespaces';
+import { child, elem, serialize, XmlElement } from '../model/xml';
 import { NS_BGP } from '../services/bgp-config';
 import { REFRESH_NS } from '../services/refresh-xml';
 

@@ -2,13 +2,11 @@
 // node: what a commit hands to its subscribers, to access control (RFC 8341
 // section 3.4.5) and to the netconf-config-change notification (RFC 6470
 // section 2.3).
-import type { NetconfRpcError } from '../netconf/rpc-error';
-import { serialize, XmlElement } from '../netconf/xml';
-import { Frame, InstancePath, keyPredicate, leafListPredicate, pathOf } from '../yang/instance-path';
-import { dataChildren } from '../yang/schema';
-import type { ChoiceSchema, ContainerSchema, DataNodeSchema, ListSchema, SchemaRegistry } from '../yang/schema';
-
-export type DataNode = Exclude<DataNodeSchema, ChoiceSchema>;
+import type { InstancePath, NetconfRpcError } from '../model/rpc-error';
+import { serialize, XmlElement } from '../model/xml';
+import { childLookup, frameOf, idOf, isDataNode, type DataNode, type Lookup } from '../yang/data-tree';
+import { Frame, pathOf } from '../yang/instance-path';
+import type { SchemaRegistry } from '../yang/schema';
 
 /** Access control of writes (RFC 8341 section 3.4.5): the error when a change is not allowed. */
 export type WriteGuard = (changes: readonly DiffEntry[]) => NetconfRpcError | undefined;
@@ -54,44 +52,9 @@ export function diffConfig(schema: SchemaRegistry, before: readonly XmlElement[]
   return out;
 }
 
-type Lookup = (el: XmlElement) => DataNode | undefined;
-
-const isDataNode = (n: DataNodeSchema): n is DataNode => n.kind !== 'choice';
-
 function topLevel(schema: SchemaRegistry, el: XmlElement): DataNode | undefined {
   const n = schema.topLevel(el.ns, el.name);
   return n && isDataNode(n) ? n : undefined;
-}
-
-const childTables = new WeakMap<ContainerSchema | ListSchema, ReadonlyMap<string, DataNode>>();
-
-/** The schema of a child element of `node` (choices looked through), by a table made once per schema node. */
-export function childLookup(node: ContainerSchema | ListSchema): Lookup {
-  let t = childTables.get(node);
-  if (!t) {
-    t = new Map(dataChildren(node).filter(isDataNode).map((c) => [`${c.namespace} ${c.name}`, c]));
-    childTables.set(node, t);
-  }
-  const table = t;
-  return (el) => table.get(`${el.ns} ${el.name}`);
-}
-
-const keyText = (list: ListSchema, entry: XmlElement, key: string): string => entry.children.find((c) => c.name === key && c.ns === list.namespace)?.text ?? '';
-
-/** A node's identity among its siblings: list entries by keys, leaf-list values by value (both canonical in the content). */
-function idOf(node: DataNode, el: XmlElement): string {
-  const base = `${el.ns} ${el.name}`;
-  if (node.kind === 'list') return base + node.keys.map((k) => '\u0000' + keyText(node, el, k)).join('');
-  if (node.kind === 'leaf-list') return `${base}\u0001${el.text}`;
-  return base;
-}
-
-/** A node's step in an instance path: list entries with their keys, leaf-list values with their value. */
-export function frameOf(node: DataNode, el: XmlElement, up: Frame | undefined): Frame {
-  const frame: Frame = { up, prefix: node.prefix, ns: node.namespace, name: node.name };
-  if (node.kind === 'list') return { ...frame, predicate: keyPredicate(node, node.keys.map((k) => keyText(node, el, k))) };
-  if (node.kind === 'leaf-list') return { ...frame, predicate: leafListPredicate(el.text) };
-  return frame;
 }
 
 interface Side {

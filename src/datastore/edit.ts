@@ -54,9 +54,9 @@
 // array itself (copy-on-write) is a native pointer copy plus an indexOf,
 // some microseconds for 10,000 siblings; past about 16,000 (128 KiB of
 // pointers) V8 allocates the copy in large-object space and it costs ~1 ms.
-import { NS } from '../netconf/namespaces';
-import { ErrorTag, ErrorType, NetconfRpcError } from '../netconf/rpc-error';
-import { resolvePrefix, serialize, XmlElement } from '../netconf/xml';
+import { NS } from '../model/namespaces';
+import { ErrorTag, ErrorType, NetconfRpcError } from '../model/rpc-error';
+import { resolvePrefix, serialize, XmlElement } from '../model/xml';
 import { canonicalValue, isXPath } from '../yang/canonical';
 import { Frame, keyPredicate, leafListPredicate, pathOf } from '../yang/instance-path';
 import { dataChild } from '../yang/schema';

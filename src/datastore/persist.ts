@@ -4,8 +4,8 @@
 // new content on disk, never a mix.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { NS } from '../netconf/namespaces';
-import { elem, parseXml, serialize, SERVER_XML_LIMITS, XmlElement, XmlParseError } from '../netconf/xml';
+import { NS } from '../model/namespaces';
+import { elem, parseXml, serialize, SERVER_XML_LIMITS, XmlElement, XmlParseError } from '../model/xml';
 import { StateCorruptError } from './state-errors';
 
 /** `<file>.tmp-<pid>-<n>`: never the datastore's own name. */

@@ -20,9 +20,9 @@
 import * as fs from 'node:fs';
 import * as util from 'node:util';
 import { Logger } from '../log';
-import { NS } from '../netconf/namespaces';
-import { ErrorTag, ErrorType, NetconfRpcError, NetconfRpcErrors } from '../netconf/rpc-error';
-import { elem, parseXml, serialize, SERVER_XML_LIMITS, XmlAttribute, XmlElement } from '../netconf/xml';
+import { NS } from '../model/namespaces';
+import { ErrorTag, ErrorType, NetconfRpcError, NetconfRpcErrors } from '../model/rpc-error';
+import { elem, parseXml, serialize, SERVER_XML_LIMITS, XmlAttribute, XmlElement } from '../model/xml';
 import { keyPredicate } from '../yang/instance-path';
 import { dataChild } from '../yang/schema';
 import type { DataNodeSchema, ListSchema, SchemaRegistry } from '../yang/schema';

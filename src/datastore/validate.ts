@@ -46,9 +46,9 @@
 // follow the datastore: finding a leafref's targets among a node's children
 // scans them once per version (a pointer comparison each: about 20 us for
 // 10,000 peers), because a new version's child array is a new array.
-import { ErrorTag, ErrorType, NetconfRpcError } from '../netconf/rpc-error';
-import type { ErrorInfo, NetconfRpcErrorFields } from '../netconf/rpc-error';
-import { child, type XmlElement } from '../netconf/xml';
+import { ErrorTag, ErrorType, NetconfRpcError } from '../model/rpc-error';
+import type { ErrorInfo, NetconfRpcErrorFields } from '../model/rpc-error';
+import { child, type XmlElement } from '../model/xml';
 import { Frame, keyPredicate, leafListPredicate, pathOf } from '../yang/instance-path';
 import type { CaseSchema, ChoiceSchema, DataNodeSchema, LeafListSchema, LeafSchema, ListSchema, SchemaRegistry, XPathConstraint, YangType } from '../yang/schema';
 import { checkValue, PrefixResolver } from '../yang/validate';

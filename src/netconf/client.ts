@@ -4,8 +4,8 @@
 import { EventEmitter } from 'node:events';
 import { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { encodeFrame, FrameDecoder, Framing } from './framing';
-import { CAPABILITY, NS } from './namespaces';
-import { child, parseXml, SERVER_XML_LIMITS, XmlElement } from './xml';
+import { CAPABILITY, NS } from '../model/namespaces';
+import { child, parseXml, SERVER_XML_LIMITS, XmlElement } from '../model/xml';
 
 export interface ConnectOptions {
   host: string;

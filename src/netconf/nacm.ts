@@ -32,13 +32,14 @@
 // decision (no rule can tell them apart from it, no default-deny extension
 // below it changes a default) is decided once and its subtree is not walked:
 // a read of 10,000 peers under the factory rules costs microseconds.
-import { childLookup, frameOf, type DiffEntry } from '../datastore/diff';
+import type { DiffEntry } from '../datastore/diff';
+import { childLookup, frameOf } from '../yang/data-tree';
 import type { DataNodeSchema, NacmDefault, SchemaRegistry } from '../yang/schema';
 import { dataChildren } from '../yang/schema';
 import { Frame, pathOf } from '../yang/instance-path';
-import { NS } from './namespaces';
-import { ErrorTag, ErrorType, NetconfRpcError } from './rpc-error';
-import { elem, resolvePrefix, XmlElement } from './xml';
+import { NS } from '../model/namespaces';
+import { ErrorTag, ErrorType, NetconfRpcError } from '../model/rpc-error';
+import { elem, resolvePrefix, XmlElement } from '../model/xml';
 
 export interface NacmUser {
   readonly name: string;

@@ -1,8 +1,8 @@
 // RFC 5277 event notifications: the NETCONF stream, its bounded replay buffer,
 // and per-session subscriptions with filter, startTime and stopTime.
-import { NS } from './namespaces';
+import { NS } from '../model/namespaces';
 import { notificationMatches } from './subtree-filter';
-import { elem, serialize, XmlElement } from './xml';
+import { elem, serialize, XmlElement } from '../model/xml';
 
 export interface StoredEvent {
   readonly eventTime: Date;

@@ -1,10 +1,10 @@
 // <rpc> handling (RFC 6241 section 4): parse, check, validate, dispatch by
 // operation (module namespace + name), build the <rpc-reply>.
 import { Logger } from '../log';
-import { NS } from './namespaces';
-import { ErrorTag, ErrorType, NetconfRpcError, NetconfRpcErrors } from './rpc-error';
+import { NS } from '../model/namespaces';
+import { ErrorTag, ErrorType, NetconfRpcError, NetconfRpcErrors } from '../model/rpc-error';
 import { NetconfSession, RpcOutcome } from './session';
-import { elem, parseXml, serialize, XmlElement, XmlLimits, XmlParseError } from './xml';
+import { elem, parseXml, serialize, XmlElement, XmlLimits, XmlParseError } from '../model/xml';
 
 export interface RpcContext {
   readonly session: NetconfSession;

@@ -4,13 +4,13 @@ import type { WriteGuard } from '../datastore/diff';
 import { Datastores } from '../datastore/store';
 import { Logger } from '../log';
 import { SchemaRegistry } from '../yang/schema';
-import { CAPABILITY, NS } from './namespaces';
+import { CAPABILITY, NS } from '../model/namespaces';
 import { InputBudget } from './input-budget';
 import { NotificationStream } from './notifications';
 import { InputValidator, OperationHandler, operationKey, RpcContext, RpcDispatcher, ServerStatistics } from './rpc';
-import { ErrorTag, ErrorType, NetconfRpcError } from './rpc-error';
+import { ErrorTag, ErrorType, NetconfRpcError } from '../model/rpc-error';
 import { NetconfSession, SessionLimits, SessionTransport, TerminationReason } from './session';
-import { elem, XmlElement } from './xml';
+import { elem, XmlElement } from '../model/xml';
 
 export interface NetconfServerOptions {
   readonly schema: SchemaRegistry;

@@ -2,8 +2,8 @@
 // No I/O: the transport adapter feeds received bytes and is given onWrite.
 import { encodeFrame, FrameDecoder, Framing, FramingError } from './framing';
 import { BudgetHolder, InputBudget } from './input-budget';
-import { CAPABILITY, NS } from './namespaces';
-import { parseXml, serialize, XmlElement, XmlLimits, XmlParseError, elem } from './xml';
+import { CAPABILITY, NS } from '../model/namespaces';
+import { parseXml, serialize, XmlElement, XmlLimits, XmlParseError, elem } from '../model/xml';
 import { Logger } from '../log';
 
 /** RFC 6470 termination-reason values. */

@@ -5,8 +5,8 @@
 // which nodes are selected), then builds the output once from it. So data the
 // filter does not select is only walked, never copied, and several filter
 // subtrees that select the same data merge without duplicates (RFC 6241 6.1).
-import { NS } from './namespaces';
-import { XmlElement } from './xml';
+import { NS } from '../model/namespaces';
+import { XmlElement } from '../model/xml';
 
 export interface SubtreeFilterOptions {
   /**

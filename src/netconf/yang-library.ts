@@ -3,9 +3,9 @@
 // ietf-yang-library state, RFC 8525 and its deprecated RFC 7895 subtree.
 import { createHash } from 'node:crypto';
 import { ModuleInfo } from '../yang/schema';
-import { NS } from './namespaces';
+import { NS } from '../model/namespaces';
 import { StateProvider } from './server';
-import { elem, XmlElement } from './xml';
+import { elem, XmlElement } from '../model/xml';
 
 const L = NS.yangLibrary;
 const LIBRARY_REVISION = '2019-01-04';

@@ -5,7 +5,7 @@ import { isAbsolute, join, resolve, dirname } from 'node:path';
 import { parse } from 'yaml';
 import type { LoginLimits } from '../netconf/login-limiter';
 import type { SshAlgorithmLists } from '../netconf/ssh-server';
-import { DEFAULT_XML_LIMITS, XmlLimits } from '../netconf/xml';
+import { DEFAULT_XML_LIMITS, XmlLimits } from '../model/xml';
 
 export interface UserConfig {
   readonly name: string;

@@ -11,8 +11,8 @@
 // close-session; every operation that writes a datastore, holds a lock or
 // decides the fate of others' changes is denied to them by its own rule
 // (section 3.4.4), as exec-default is permit.
-import { NS } from '../netconf/namespaces';
-import { elem, XmlElement } from '../netconf/xml';
+import { NS } from '../model/namespaces';
+import { elem, XmlElement } from '../model/xml';
 
 export const LEVEL_GROUPS = ['visit', 'monitoring', 'configuration', 'management'] as const;
 

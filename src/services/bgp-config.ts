@@ -28,9 +28,9 @@ import type { EngineConfig, FamilySettings, OriginatedRoute, PeerConfig, PeerDel
 import type { OperationTiming } from '../bgp/refresh/operation';
 import { MVPN_ROUTE_TYPE_NAMES, type MvpnRouteTypeName, type PolicyAction, type PolicyConfig, type PolicyTerm } from '../bgp/rib/policy';
 import type { MvpnRoute } from '../bgp/wire/mvpn';
-import { ErrorTag, ErrorType, NetconfRpcError } from '../netconf/rpc-error';
-import type { XmlElement } from '../netconf/xml';
-import { xpathLiteral, type InstancePath } from '../yang/instance-path';
+import { ErrorTag, ErrorType, NetconfRpcError, type InstancePath } from '../model/rpc-error';
+import type { XmlElement } from '../model/xml';
+import { xpathLiteral } from '../yang/instance-path';
 import { dataChild, type DataNodeSchema, type SchemaRegistry } from '../yang/schema';
 
 export const NS_BGP = 'urn:ncbgp:yang:ncbgp-bgp';

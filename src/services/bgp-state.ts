@@ -4,7 +4,7 @@
 import type { BgpEngine, FamilyCounters, PeerStatus, UpdateGroupStatus } from '../bgp/engine';
 import { familyName } from '../bgp/refresh/operation';
 import type { StateProvider } from '../netconf/server';
-import { elem, type XmlElement } from '../netconf/xml';
+import { elem, type XmlElement } from '../model/xml';
 import { dateAndTime, NS_BGP } from './bgp-config';
 
 /** Identities of ncbgp-bgp that name an address family (base afi-safi-type). */

@@ -3,7 +3,7 @@
 import type { BgpEngine, EngineConfig } from '../bgp/engine';
 import type { Datastores } from '../datastore/store';
 import type { Logger } from '../log';
-import { ErrorTag, ErrorType, NetconfRpcError } from '../netconf/rpc-error';
+import { ErrorTag, ErrorType, NetconfRpcError } from '../model/rpc-error';
 import type { NetconfServer } from '../netconf/server';
 import { BgpConfigMapper, bgpOf, NS_BGP } from './bgp-config';
 import { bgpStateProvider } from './bgp-state';

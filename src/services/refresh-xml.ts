@@ -4,8 +4,8 @@
 import { IPV4_MVPN, IPV4_UNICAST, RefreshRequest, RefreshStarted, RunningOperation } from '../bgp/engine';
 import { Direction, OperationSummary, PeerResult, PeerSelector, RouteCounts } from '../bgp/refresh/operation';
 import { AfiSafi } from '../bgp/wire/types';
-import { ErrorTag, ErrorType, NetconfRpcError } from '../netconf/rpc-error';
-import { child, elem, resolvePrefix, XmlElement } from '../netconf/xml';
+import { ErrorTag, ErrorType, NetconfRpcError } from '../model/rpc-error';
+import { child, elem, resolvePrefix, XmlElement } from '../model/xml';
 import { dateAndTime, NS_BGP } from './bgp-config';
 
 export const REFRESH_NS = 'urn:ncbgp:yang:ncbgp-refresh';

@@ -1,9 +1,9 @@
 // The refresh RPCs of ncbgp-refresh over the engine, and its notifications.
 import type { BgpEngine, RefreshStarted } from '../bgp/engine';
 import { RefreshSelectionError } from '../bgp/refresh/operation';
-import { ErrorTag, ErrorType, NetconfRpcError } from '../netconf/rpc-error';
+import { ErrorTag, ErrorType, NetconfRpcError } from '../model/rpc-error';
 import type { NetconfServer } from '../netconf/server';
-import type { XmlElement } from '../netconf/xml';
+import type { XmlElement } from '../model/xml';
 import { decodeRefreshInput, inputPath, peerRefreshComplete, REFRESH_NS, refreshComplete, refreshOperations, refreshReply } from './refresh-xml';
 
 /** refresh-bgp-mvpn and refresh-bgp; peer-refresh-complete and refresh-complete on the NETCONF stream. */

@@ -28,8 +28,8 @@
 // - A default written with a prefix (identityref) is read with the prefixes
 //   modules declare for themselves; the schema keeps no import prefixes of
 //   the module that wrote the default.
-import { NS } from '../netconf/namespaces';
-import type { XmlAttribute, XmlElement } from '../netconf/xml';
+import { NS } from '../model/namespaces';
+import type { XmlAttribute, XmlElement } from '../model/xml';
 import { dataChildren } from './schema';
 import type { ChoiceSchema, ContainerSchema, DataNodeSchema, LeafListSchema, LeafSchema, ListSchema, SchemaRegistry } from './schema';
 import { canonicalValue, LeafValue } from './canonical';

@@ -2,6 +2,7 @@
 // notification's target (RFC 6470 section 2.3) write them: an absolute XPath
 // over the instance data, every step prefixed with its module's prefix, list
 // entries with key predicates, leaf-list entries with [.='value'].
+import type { InstancePath } from '../model/rpc-error';
 import type { ListSchema } from './schema';
 
 /** One step of a path, linked to its parent step. */
@@ -11,12 +12,6 @@ export interface Frame {
   readonly ns: string;
   readonly name: string;
   readonly predicate?: string;
-}
-
-export interface InstancePath {
-  readonly path: string;
-  /** prefix -> namespace URI of every prefix in `path` */
-  readonly pathNamespaces: Record<string, string>;
 }
 
 export function pathOf(f: Frame | undefined): InstancePath {

@@ -3,8 +3,8 @@
 //
 // Accepted on input beyond RFC 7951 section 6.1: int64, uint64 and decimal64
 // given as JSON numbers (as a YAML config file writes them) when exact.
-import { ErrorTag, ErrorType, NetconfRpcError } from '../netconf/rpc-error';
-import { elem, resolvePrefix, XmlElement } from '../netconf/xml';
+import { ErrorTag, ErrorType, NetconfRpcError } from '../model/rpc-error';
+import { elem, resolvePrefix, XmlElement } from '../model/xml';
 import { dataChild, DataNodeSchema, SchemaRegistry, YangType } from './schema';
 import { checkValue, PrefixResolver } from './validate';
 

@@ -19,8 +19,8 @@
 // error-path is an absolute XPath over the instance data, every step prefixed
 // with its module's prefix, the rpc's children directly under the rpc node (as
 // RFC 7950 section 7.14.2 encodes input), list entries with key predicates.
-import { ErrorTag, ErrorType, NetconfRpcError } from '../netconf/rpc-error';
-import { resolvePrefix, XmlElement } from '../netconf/xml';
+import { ErrorTag, ErrorType, NetconfRpcError } from '../model/rpc-error';
+import { resolvePrefix, XmlElement } from '../model/xml';
 import { Frame, pathOf, xpathLiteral } from './instance-path';
 import { INT_BOUNDS } from './schema';
 import type { CaseSchema, ChoiceSchema, DataNodeSchema, ListSchema, NotificationSchema, RpcSchema, YangType } from './schema';

@@ -13,8 +13,8 @@
 // no mixed content); the accessible tree adds defaults without looking at
 // the `when` of the defaulted node; name() spells the prefix of the node's
 // module.
-import { resolvePrefix } from '../netconf/xml';
-import type { XmlElement } from '../netconf/xml';
+import { resolvePrefix } from '../model/xml';
+import type { XmlElement } from '../model/xml';
 import { xsdRegex } from './schema';
 import type { CaseSchema, ChoiceSchema, DataNodeSchema, SchemaRegistry, XPathConstraint, YangType } from './schema';
 

@@ -11,7 +11,7 @@ import { labBgpConfig, labPeerAddress } from '../../src/lab/config';
 import { simulatedPeers } from '../../src/lab/peers';
 import { labRoutes } from '../../src/lab/routes';
 import { NetconfClient } from '../../src/netconf/client';
-import { child, XmlElement } from '../../src/netconf/xml';
+import { child, XmlElement } from '../../src/model/xml';
 import { LabProcess, NCBGP, ncbgp, startLab } from '../helpers/lab';
 import { peerConfig } from '../helpers/engine';
 import { REPO_ROOT } from '../helpers/server';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { IPV4_MVPN } from '../../src/bgp/engine';
 import { parseRefreshArgs, parseRefreshReply, progressLine, RefreshArgs, refreshEvent, RefreshProgress, refreshRpc, summaryText, UsageError } from '../../src/cli/refresh';
 import { NetconfClient } from '../../src/netconf/client';
-import { child, elem, parseXml, serialize } from '../../src/netconf/xml';
+import { child, elem, parseXml, serialize } from '../../src/model/xml';
 import { decodeRefreshInput, peerRefreshComplete, refreshReply } from '../../src/services/refresh-xml';
 import { SchemaRegistry } from '../../src/yang/schema';
 import { validateRpcInput } from '../../src/yang/validate';

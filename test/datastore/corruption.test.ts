@@ -12,7 +12,7 @@ import { stateFiles } from '../../src/datastore/state-dir';
 import { StateCorruptError, StateDirError } from '../../src/datastore/state-errors';
 import { Actor, Datastores, EditRequest } from '../../src/datastore/store';
 import { createLogger } from '../../src/log';
-import { parseXml, XmlElement } from '../../src/netconf/xml';
+import { parseXml, XmlElement } from '../../src/model/xml';
 import { SchemaRegistry } from '../../src/yang/schema';
 import { ncbgp } from '../helpers/lab';
 import { USERS } from '../helpers/server';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DiffEntry, diffConfig } from '../../src/datastore/diff';
 import { applyEdit, EditOptions } from '../../src/datastore/edit';
-import { elem, parseXml, serialize, XmlAttribute, XmlElement } from '../../src/netconf/xml';
+import { elem, parseXml, serialize, XmlAttribute, XmlElement } from '../../src/model/xml';
 import { keyPredicate } from '../../src/yang/instance-path';
 import { dataChild, DataNodeSchema, SchemaRegistry } from '../../src/yang/schema';
 import { prng } from '../helpers/prng';

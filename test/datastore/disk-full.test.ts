@@ -11,7 +11,7 @@ import { chmodSync, closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { NetconfClient, replyErrors } from '../../src/netconf/client';
-import { child, XmlElement } from '../../src/netconf/xml';
+import { child, XmlElement } from '../../src/model/xml';
 import { requireCheck } from '../helpers/interop';
 import { connect, startServer, TestServer } from '../helpers/server';
 

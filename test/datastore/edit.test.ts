@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { applyEdit, Change, EditOptions, EditResult } from '../../src/datastore/edit';
-import { NetconfRpcError } from '../../src/netconf/rpc-error';
-import { elem, parseXml, serialize, XmlElement } from '../../src/netconf/xml';
+import { NetconfRpcError } from '../../src/model/rpc-error';
+import { elem, parseXml, serialize, XmlElement } from '../../src/model/xml';
 import { SchemaRegistry } from '../../src/yang/schema';
 
 const NC = 'urn:ietf:params:xml:ns:netconf:base:1.0';

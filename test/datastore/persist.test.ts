@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadDatastore, removeStaleTemporaries, saveDatastore } from '../../src/datastore/persist';
 import { StateCorruptError } from '../../src/datastore/state-errors';
-import { elem, parseXml, serialize, XmlElement } from '../../src/netconf/xml';
+import { elem, parseXml, serialize, XmlElement } from '../../src/model/xml';
 
 const BGP = 'urn:ncbgp:yang:ncbgp-bgp';
 const PERSIST = path.resolve(__dirname, '../../src/datastore/persist.ts');
-const XML = path.resolve(__dirname, '../../src/netconf/xml.ts');
+const XML = path.resolve(__dirname, '../../src/model/xml.ts');
 
 const text = (els: readonly XmlElement[] | undefined): string => (els ?? []).map((e) => serialize(e)).join('');
 

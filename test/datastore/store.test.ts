@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Actor, Applied, CommittedChange, Datastores, EditRequest } from '../../src/datastore/store';
 import { createLogger } from '../../src/log';
-import { ErrorTag, ErrorType, NetconfRpcError } from '../../src/netconf/rpc-error';
-import { parseXml, serialize, XmlElement } from '../../src/netconf/xml';
+import { ErrorTag, ErrorType, NetconfRpcError } from '../../src/model/rpc-error';
+import { parseXml, serialize, XmlElement } from '../../src/model/xml';
 import { SchemaRegistry } from '../../src/yang/schema';
 
 const schema = SchemaRegistry.load();

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { diffConfig } from '../../src/datastore/diff';
 import { applyEdit, EditOptions } from '../../src/datastore/edit';
 import { MAX_ERRORS, validateConfig } from '../../src/datastore/validate';
-import { NetconfRpcError } from '../../src/netconf/rpc-error';
-import { elem, parseXml, serialize, XmlElement } from '../../src/netconf/xml';
+import { NetconfRpcError } from '../../src/model/rpc-error';
+import { elem, parseXml, serialize, XmlElement } from '../../src/model/xml';
 import { SchemaRegistry } from '../../src/yang/schema';
 
 const NC = 'urn:ietf:params:xml:ns:netconf:base:1.0';

@@ -1,8 +1,8 @@
 // Session and notification helpers shared by the NETCONF tests.
 import assert from 'node:assert/strict';
 import { NetconfClient } from '../../src/netconf/client';
-import { NetconfRpcError } from '../../src/netconf/rpc-error';
-import { child, XmlElement } from '../../src/netconf/xml';
+import { NetconfRpcError } from '../../src/model/rpc-error';
+import { child, XmlElement } from '../../src/model/xml';
 import { connect, TestServer } from './server';
 
 /** The sessions a test opens (as `user`, default admin), destroyed together by closeAll(). */

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { child, parseXml, type XmlElement } from '../../src/netconf/xml';
-import { NS } from '../../src/netconf/namespaces';
+import { child, parseXml, type XmlElement } from '../../src/model/xml';
+import { NS } from '../../src/model/namespaces';
 import { startServer, type TestServer } from '../helpers/server';
 import { ansibleEnv, requireTool, runTool, type ToolRun } from '../helpers/interop';
 

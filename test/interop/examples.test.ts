@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { NetconfClient } from '../../src/netconf/client';
-import { child, XmlElement } from '../../src/netconf/xml';
+import { child, XmlElement } from '../../src/model/xml';
 import { ansibleEnv, PYTHON, requireNcclient, requireTool, runTool, ToolRun } from '../helpers/interop';
 import { LabProcess, startLab } from '../helpers/lab';
 import { connect, REPO_ROOT, startServer, TestServer } from '../helpers/server';

@@ -26,7 +26,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { NetconfClient } from '../../src/netconf/client';
-import { child, parseXml, XmlElement } from '../../src/netconf/xml';
+import { child, parseXml, XmlElement } from '../../src/model/xml';
 import { Capture, Exabgp, exabgpAnnounced, ExabgpEvent, freePort, Gobgp, startCapture, startExabgp, startGobgp, waitUntil } from '../helpers/bgp-peers';
 import { PYTHON, requireNcclient, requireTool, runTool } from '../helpers/interop';
 import { connect, REPO_ROOT, startServer, TestServer, USERS } from '../helpers/server';

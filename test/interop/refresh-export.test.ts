@@ -49,7 +49,7 @@
 //   fields hold the address alone.
 import assert from 'node:assert/strict';
 import { NetconfClient, replyErrors } from '../../src/netconf/client';
-import { child, serialize, XmlElement } from '../../src/netconf/xml';
+import { child, serialize, XmlElement } from '../../src/model/xml';
 import { Bird, Capture, Exabgp, freePort, Frr, FRR_BGPD, Gobgp, startBird, startCapture, startExabgp, startFrr, startGobgp, waitUntil } from '../helpers/bgp-peers';
 import { requireTool, runTool } from '../helpers/interop';
 import { event, subscribe } from '../helpers/netconf';

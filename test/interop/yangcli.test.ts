@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { child, parseXml, type XmlElement } from '../../src/netconf/xml';
-import { NS } from '../../src/netconf/namespaces';
+import { child, parseXml, type XmlElement } from '../../src/model/xml';
+import { NS } from '../../src/model/namespaces';
 import { startServer, USERS, type TestServer } from '../helpers/server';
 import { requireTool, runTool, ToolRun } from '../helpers/interop';
 

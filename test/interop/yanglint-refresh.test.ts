@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { BgpEngine } from '../../src/bgp/engine';
 import { createLogger } from '../../src/log';
 import { NetconfClient } from '../../src/netconf/client';
-import { child, parseXml, serialize, XmlElement } from '../../src/netconf/xml';
+import { child, parseXml, serialize, XmlElement } from '../../src/model/xml';
 import { peerConfig } from '../helpers/engine';
 import { requireTool } from '../helpers/interop';
 import { event, subscribe } from '../helpers/netconf';

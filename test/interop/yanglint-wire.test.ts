@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NetconfClient } from '../../src/netconf/client';
-import { serialize, XmlElement } from '../../src/netconf/xml';
+import { serialize, XmlElement } from '../../src/model/xml';
 import { requireTool } from '../helpers/interop';
 import { connect, REPO_ROOT, startServer, TestServer } from '../helpers/server';
 

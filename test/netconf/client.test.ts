@@ -5,8 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { ConnectOptions, NetconfClient, replyErrors, SessionClosedError } from '../../src/netconf/client';
-import { CAPABILITY, NS } from '../../src/netconf/namespaces';
-import { child, XmlElement } from '../../src/netconf/xml';
+import { CAPABILITY, NS } from '../../src/model/namespaces';
+import { child, XmlElement } from '../../src/model/xml';
 import { requireTool } from '../helpers/interop';
 import { ed25519KeyPair } from '../helpers/server';
 

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NetconfClient, replyErrors } from '../../src/netconf/client';
-import { child, serialize, XmlElement } from '../../src/netconf/xml';
+import { child, serialize, XmlElement } from '../../src/model/xml';
 import { event, field, inbox, sessionPool, subscribe } from '../helpers/netconf';
 import { connect, startServer, TestServer } from '../helpers/server';
 

@@ -1,7 +1,7 @@
 // RFC 5277 notifications and RFC 6470 session events, end to end over SSH.
 import assert from 'node:assert/strict';
 import { replyErrors } from '../../src/netconf/client';
-import { child, XmlElement } from '../../src/netconf/xml';
+import { child, XmlElement } from '../../src/model/xml';
 import { event, field, inbox, NOTIFICATION_NS, sessionPool, subscribe } from '../helpers/netconf';
 import { startServer, TestServer } from '../helpers/server';
 

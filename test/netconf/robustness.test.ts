@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NetconfClient, replyErrors } from '../../src/netconf/client';
-import { CAPABILITY, NS } from '../../src/netconf/namespaces';
-import { child, serialize, XmlElement } from '../../src/netconf/xml';
+import { CAPABILITY, NS } from '../../src/model/namespaces';
+import { child, serialize, XmlElement } from '../../src/model/xml';
 import { connect, startServer, TestServer } from '../helpers/server';
 
 const MAX_MESSAGE_BYTES = 64 * 1024;

@@ -5,7 +5,7 @@ import { createLogger } from '../../src/log';
 import { encodeFrame, FrameDecoder } from '../../src/netconf/framing';
 import { InputBudget } from '../../src/netconf/input-budget';
 import { NetconfSession, RpcHandler, SessionLimits, TerminationReason } from '../../src/netconf/session';
-import { DEFAULT_XML_LIMITS, parseXml } from '../../src/netconf/xml';
+import { DEFAULT_XML_LIMITS, parseXml } from '../../src/model/xml';
 
 const BASE = 'urn:ietf:params:xml:ns:netconf:base:1.0';
 const hello = (caps: string[]): string =>

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { applySubtreeFilter, notificationMatches } from '../../src/netconf/subtree-filter';
-import { elem, parseXml, serialize, XmlElement } from '../../src/netconf/xml';
+import { elem, parseXml, serialize, XmlElement } from '../../src/model/xml';
 
 const CFG = 'http://example.com/schema/1.2/config';
 const STATS = 'http://example.com/schema/1.2/stats';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { NetconfClient, replyErrors } from '../../src/netconf/client';
 import { NotificationStream } from '../../src/netconf/notifications';
-import { child, parseXml, serialize, XmlElement } from '../../src/netconf/xml';
+import { child, parseXml, serialize, XmlElement } from '../../src/model/xml';
 import { event, field, inbox, NOTIFICATION_NS, subscribe } from '../helpers/netconf';
 import { connect, startServer, TestServer } from '../helpers/server';
 

@@ -5,8 +5,8 @@
 // sessions. The real server process, real SSH, our client.
 import assert from 'node:assert/strict';
 import { NetconfClient } from '../../src/netconf/client';
-import { NS } from '../../src/netconf/namespaces';
-import { child, XmlElement } from '../../src/netconf/xml';
+import { NS } from '../../src/model/namespaces';
+import { child, XmlElement } from '../../src/model/xml';
 import { event, field, inbox, subscribe } from '../helpers/netconf';
 import { connect, startServer, TestServer } from '../helpers/server';
 

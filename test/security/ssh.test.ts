@@ -11,7 +11,7 @@ import { connect as tcpConnect, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, ClientChannel } from 'ssh2';
-import { CAPABILITY, NS } from '../../src/netconf/namespaces';
+import { CAPABILITY, NS } from '../../src/model/namespaces';
 import { DEFAULT_SSH_ALGORITHMS } from '../../src/server/config';
 import { PYTHON, requireNcclient, requireTool } from '../helpers/interop';
 import { ed25519KeyPair, REPO_ROOT, startServer, TestServer } from '../helpers/server';

@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import { BgpEngine } from '../../src/bgp/engine';
 import { NetconfClient, replyErrors } from '../../src/netconf/client';
-import { NS } from '../../src/netconf/namespaces';
-import { child, serialize, XmlElement } from '../../src/netconf/xml';
+import { NS } from '../../src/model/namespaces';
+import { child, serialize, XmlElement } from '../../src/model/xml';
 import { testPeer } from '../helpers/engine';
 import { connect, startServer, TestServer } from '../helpers/server';
 

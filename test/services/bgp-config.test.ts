@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import type { EngineConfig, PeerConfig } from '../../src/bgp/engine';
 import { diffConfig } from '../../src/datastore/diff';
-import { NetconfRpcError } from '../../src/netconf/rpc-error';
-import { parseXml, XmlElement } from '../../src/netconf/xml';
+import { NetconfRpcError } from '../../src/model/rpc-error';
+import { parseXml, XmlElement } from '../../src/model/xml';
 import { BgpConfigMapper, GROUP_LEAF_DEFAULTS, NS_BGP } from '../../src/services/bgp-config';
 import { dataChild, type DataNodeSchema, SchemaRegistry } from '../../src/yang/schema';
 

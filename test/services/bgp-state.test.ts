@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { PeerStatus, UpdateGroupStatus } from '../../src/bgp/engine';
 import type { Negotiated } from '../../src/bgp/session/fsm';
-import { serialize } from '../../src/netconf/xml';
+import { serialize } from '../../src/model/xml';
 import { bgpState, peerState } from '../../src/services/bgp-state';
 
 const NS = 'urn:ncbgp:yang:ncbgp-bgp';

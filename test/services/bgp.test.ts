@@ -14,7 +14,7 @@ import { BgpEngine, EngineConfig, OriginatedRoute } from '../../src/bgp/engine';
 import type { SessionState } from '../../src/bgp/session/fsm';
 import { createLogger } from '../../src/log';
 import { NetconfClient, replyErrors } from '../../src/netconf/client';
-import { child, serialize, XmlElement } from '../../src/netconf/xml';
+import { child, serialize, XmlElement } from '../../src/model/xml';
 import { peerConfig } from '../helpers/engine';
 import { requireTool } from '../helpers/interop';
 import { connect, REPO_ROOT, startServer, TestServer } from '../helpers/server';

@@ -13,7 +13,7 @@ import { Peer } from '../../src/bgp/session/peer';
 import { connectTcp, systemTimers } from '../../src/bgp/session/transport';
 import { decodeMvpnNlri } from '../../src/bgp/wire/mvpn';
 import { NetconfClient, replyErrors } from '../../src/netconf/client';
-import { child, serialize, XmlElement } from '../../src/netconf/xml';
+import { child, serialize, XmlElement } from '../../src/model/xml';
 import { freePort } from '../helpers/bgp-peers';
 import { until } from '../helpers/engine';
 import { connect, startServer, TestServer } from '../helpers/server';

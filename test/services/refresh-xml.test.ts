@@ -10,7 +10,7 @@ import { Direction, OperationSummary, PeerResult } from '../../src/bgp/refresh/o
 import { requireTool } from '../helpers/interop';
 import { caught } from '../helpers/netconf';
 import { REPO_ROOT } from '../helpers/server';
-import { parseXml, serialize, XmlElement } from '../../src/netconf/xml';
+import { parseXml, serialize, XmlElement } from '../../src/model/xml';
 import { CHANGES_ONLY_MUST_MESSAGE, decodeRefreshInput, peerRefreshComplete, REFRESH_NS, refreshComplete, refreshOperations, refreshReply } from '../../src/services/refresh-xml';
 import { NS_BGP as BGP_NS } from '../../src/services/bgp-config';
 import { DataNodeSchema, NotificationSchema, RpcSchema, SchemaRegistry } from '../../src/yang/schema';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { OriginatedRoute } from '../../src/bgp/engine';
 import { NetconfClient, replyErrors } from '../../src/netconf/client';
-import { child, resolvePrefix, serialize, XmlElement } from '../../src/netconf/xml';
+import { child, resolvePrefix, serialize, XmlElement } from '../../src/model/xml';
 import { testPeer, TestPeer } from '../helpers/engine';
 import { event, subscribe } from '../helpers/netconf';
 import { connect, startServer, TestServer } from '../helpers/server';

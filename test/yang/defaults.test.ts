@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { applyEdit } from '../../src/datastore/edit';
-import { parseXml, serialize, XmlElement } from '../../src/netconf/xml';
+import { parseXml, serialize, XmlElement } from '../../src/model/xml';
 import { withDefaults, WithDefaultsMode } from '../../src/yang/defaults';
-import { NS } from '../../src/netconf/namespaces';
+import { NS } from '../../src/model/namespaces';
 import { SchemaRegistry } from '../../src/yang/schema';
 
 const BGP = 'urn:ncbgp:yang:ncbgp-bgp';

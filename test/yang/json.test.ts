@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { caught } from '../helpers/netconf';
-import { parseXml, serialize, XmlElement } from '../../src/netconf/xml';
+import { parseXml, serialize, XmlElement } from '../../src/model/xml';
 import { jsonToXml, xmlToJson } from '../../src/yang/json';
 import { SchemaRegistry } from '../../src/yang/schema';
 import { requireTool } from '../helpers/interop';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseXml, XmlElement } from '../../src/netconf/xml';
+import { parseXml, XmlElement } from '../../src/model/xml';
 import { SchemaRegistry } from '../../src/yang/schema';
 import { AccessibleTree, compileExpression, compileXPath, DataNode, evaluateXPath, schemaIndex, schemaReach, toStringValue, XPathNode, XPathSyntaxError, xpathTrue } from '../../src/yang/xpath';
 

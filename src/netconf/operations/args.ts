@@ -1,8 +1,8 @@
 // Reading operation parameters. Operation children are accepted in the
 // NETCONF base namespace or in none (as ncclient sends them).
-import { NS } from '../namespaces';
-import { ErrorTag, ErrorType, NetconfRpcError } from '../rpc-error';
-import { XmlElement } from '../xml';
+import { NS } from '../../model/namespaces';
+import { ErrorTag, ErrorType, NetconfRpcError } from '../../model/rpc-error';
+import { XmlElement } from '../../model/xml';
 
 export function param(op: XmlElement, name: string, ns: string = NS.base): XmlElement | undefined {
   return op.children.find((c) => c.name === name && (c.ns === ns || c.ns === ''));

@@ -3,12 +3,12 @@
 import { DatastoreName } from '../../datastore/store';
 import { withDefaults, WithDefaultsMode } from '../../yang/defaults';
 import { dataChild, type DataNodeSchema, type SchemaRegistry } from '../../yang/schema';
-import { NS } from '../namespaces';
-import { ErrorTag, ErrorType, NetconfRpcError } from '../rpc-error';
+import { NS } from '../../model/namespaces';
+import { ErrorTag, ErrorType, NetconfRpcError } from '../../model/rpc-error';
 import { RpcContext } from '../rpc';
 import { NetconfServer } from '../server';
 import { applySubtreeFilter } from '../subtree-filter';
-import { child, elem, XmlElement } from '../xml';
+import { child, elem, XmlElement } from '../../model/xml';
 import { choice, datastoreParam, requiredParam, subtreeFilter } from './args';
 
 const WITH_DEFAULTS: readonly WithDefaultsMode[] = ['report-all', 'report-all-tagged', 'trim', 'explicit'];

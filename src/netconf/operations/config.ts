@@ -2,11 +2,11 @@
 // copy-config (7.3), delete-config (7.4), commit and discard-changes (8.3),
 // confirmed commit and cancel-commit (8.4), validate (8.6).
 import { Actor, Applied, CommittedChange, ConfirmEvent, DatastoreName } from '../../datastore/store';
-import { NS } from '../namespaces';
+import { NS } from '../../model/namespaces';
 import { ReplyWhen, RpcContext } from '../rpc';
-import { ErrorTag, ErrorType, NetconfRpcError, NetconfRpcErrors } from '../rpc-error';
+import { ErrorTag, ErrorType, NetconfRpcError, NetconfRpcErrors } from '../../model/rpc-error';
 import { NetconfServer } from '../server';
-import { elem, XmlElement } from '../xml';
+import { elem, XmlElement } from '../../model/xml';
 import { choice, datastoreParam, param, requiredParam } from './args';
 
 /** RFC 6241 section 8.4.5: confirm-timeout defaults to 600 seconds. */

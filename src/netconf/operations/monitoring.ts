@@ -1,8 +1,8 @@
 // RFC 6022 ietf-netconf-monitoring: the /netconf-state tree and <get-schema>.
-import { NS } from '../namespaces';
-import { ErrorTag, ErrorType, NetconfRpcError } from '../rpc-error';
+import { NS } from '../../model/namespaces';
+import { ErrorTag, ErrorType, NetconfRpcError } from '../../model/rpc-error';
 import { NetconfServer } from '../server';
-import { elem, XmlElement } from '../xml';
+import { elem, XmlElement } from '../../model/xml';
 import { param, requiredParam } from './args';
 
 const M = NS.monitoring;

@@ -1,8 +1,8 @@
 // RFC 5277 <create-subscription> and the /netconf/streams state it defines.
-import { NS } from '../namespaces';
-import { ErrorTag, ErrorType, NetconfRpcError } from '../rpc-error';
+import { NS } from '../../model/namespaces';
+import { ErrorTag, ErrorType, NetconfRpcError } from '../../model/rpc-error';
 import { NetconfServer } from '../server';
-import { elem, XmlElement } from '../xml';
+import { elem, XmlElement } from '../../model/xml';
 import { param, subtreeFilter } from './args';
 
 const N = NS.notification;

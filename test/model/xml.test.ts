@@ -1,4 +1,4 @@
-// The XML parser (src/netconf/xml.ts): table-driven well-formed documents
+// The XML parser (src/model/xml.ts): table-driven well-formed documents
 // with the tree expected, malformed ones each refused with XmlParseError
 // (encodings, DTDs, entities, characters, names, namespaces, limits),
 // NETCONF messages round-tripped through serialize, and seeded mutations of
@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { DEFAULT_XML_LIMITS, parseXml, resolvePrefix, serialize, SERVER_XML_LIMITS, XML_NS, XmlAttribute, XmlElement, XmlLimits, XmlParseError } from '../../src/netconf/xml';
+import { DEFAULT_XML_LIMITS, parseXml, resolvePrefix, serialize, SERVER_XML_LIMITS, XML_NS, XmlAttribute, XmlElement, XmlLimits, XmlParseError } from '../../src/model/xml';
 import { prng } from '../helpers/prng';
 
 const NC = 'urn:ietf:params:xml:ns:netconf:base:1.0';
@@ -229,7 +229,7 @@ function parseError(input: string | Buffer, limits?: XmlLimits): XmlParseError |
   return undefined;
 }
 
-describe('netconf/xml', () => {
+describe('model/xml', () => {
   describe('well-formed documents', () => {
     for (const c of GOOD) {
       it(c.name, () => {

@@ -1,7 +1,6 @@
 // RFC 6241 section 4.3 <rpc-error> and Appendix A error tags, one to one.
 import { NS } from './namespaces';
 import { elem, XML_NS, XmlElement } from './xml';
-import type { InstancePath } from '../yang/instance-path';
 
 export const ErrorType = { transport: 'transport', rpc: 'rpc', protocol: 'protocol', application: 'application' } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
@@ -29,6 +28,13 @@ export const ErrorTag = {
   malformedMessage: 'malformed-message',
 } as const;
 export type ErrorTag = (typeof ErrorTag)[keyof typeof ErrorTag];
+
+/** An instance of the data as error-path writes it (section 4.3): an absolute XPath, and the namespace of each prefix in it. */
+export interface InstancePath {
+  readonly path: string;
+  /** prefix -> namespace URI of every prefix in `path` */
+  readonly pathNamespaces: Record<string, string>;
+}
 
 /** error-info content of Appendix A. */
 export interface ErrorInfo {
