@@ -9,13 +9,13 @@ import { AdjRibIn, AdjRibOut, AttributeSets, LocRib, nextHopOf, nlriKey, Policy,
 import { describeNotification, Negotiated, SessionState, Timers } from './session/fsm';
 import { Peer } from './session/peer';
 import { BgpListener, connectTcp, systemTimers } from './session/transport';
-import { CodecOptions, encodeMessage } from './wire/codec';
+import { encodeMessage } from './wire/codec';
 import { encodeMvpnNlri, MvpnRoute, mvpnRouteType } from './wire/mvpn';
 import { encodeRouteTarget } from './wire/attributes';
 import { addressOctets } from './wire/address';
 import { endOfRib, endOfRibFamily, updateHandling } from './wire/update';
 import { GroupMember, GroupPace, GroupTreatment, MessageCursor, OutQueue, SLOW_MEMBER_BYTES, treatmentKey, UpdateGroup } from './update-group';
-import { AfiSafi, CeaseSubcode, ErrorCode, ErrorHandling, MvpnRouteType, PathAttribute, RouteRefreshMessage, RouteRefreshSubtype, UpdateMessage } from './wire/types';
+import { AfiSafi, CeaseSubcode, CodecOptions, ErrorCode, ErrorHandling, MvpnRouteType, PathAttribute, RouteRefreshMessage, RouteRefreshSubtype, UpdateMessage } from './wire/types';
 
 export const IPV4_UNICAST: AfiSafi = { afi: 1, safi: 1 };
 export const IPV4_MVPN: AfiSafi = { afi: 1, safi: 5 };

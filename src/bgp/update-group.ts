@@ -11,9 +11,8 @@
 // others go on without it and nothing is lost or sent twice. The engine
 // merges groups of one key again once they are idle and advertise the same.
 import type { AdjRibOut, ExportUpdate, RibChanges } from './rib';
-import { CodecOptions } from './wire/codec';
 import { packedUpdates, packedWithdrawals } from './wire/update';
-import { AfiSafi } from './wire/types';
+import { AfiSafi, CodecOptions } from './wire/types';
 
 /** NLRI packed at a time: bounds the UPDATEs made ahead of the sockets. */
 const PACK_BATCH = 4096;

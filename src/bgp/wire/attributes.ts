@@ -3,7 +3,6 @@
 // Decoding follows RFC 7606: errors the session survives (attribute-discard,
 // treat-as-withdraw) are collected; heavier ones are thrown.
 import { encodeRouteTarget, formatIpv4, formatRouteTarget, writeIpv4 } from './address';
-import type { CodecOptions } from './codec';
 import { splitMvpnNlri } from './mvpn';
 import { splitPrefixes } from './nlri';
 import {
@@ -14,6 +13,7 @@ import {
   AttrFlag,
   AttrType,
   BgpMessageError,
+  CodecOptions,
   ErrorCode,
   ErrorHandling,
   PathAttribute,

@@ -7,6 +7,7 @@ import { decodeUpdate, encodeUpdate } from './update';
 import {
   BgpMessage,
   BgpMessageError,
+  CodecOptions,
   ErrorCode,
   ErrorHandling,
   HEADER_LENGTH,
@@ -19,11 +20,6 @@ import {
   RouteRefreshMessage,
   RouteRefreshSubcode,
 } from './types';
-
-export interface CodecOptions {
-  /** negotiated RFC 6793 (AS_PATH ASN width) */
-  fourOctetAs: boolean;
-}
 
 const BGP_VERSION = 4;
 /** OPEN: Version (1) | My Autonomous System (2) | Hold Time (2) | BGP Identifier (4) | Opt Parm Len (1) */

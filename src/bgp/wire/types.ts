@@ -4,6 +4,12 @@
 // structured views are in nlri.ts / mvpn.ts.
 
 /** RFC 4271 section 4.1 message types, RFC 2918 ROUTE-REFRESH. */
+/** What the session negotiated that changes the encoding. */
+export interface CodecOptions {
+  /** negotiated RFC 6793 (AS_PATH ASN width) */
+  fourOctetAs: boolean;
+}
+
 export const MessageType = { OPEN: 1, UPDATE: 2, NOTIFICATION: 3, KEEPALIVE: 4, ROUTE_REFRESH: 5 } as const;
 
 export const HEADER_LENGTH = 19;

@@ -3,7 +3,6 @@
 // decoding with RFC 7606 error handling, and packing many NLRI per UPDATE.
 import { formatIpv4 } from './address';
 import { attributeCode, decodeAttributes, encodeAttributes, mpReachHeader, mpUnreachHeader, routeTargets } from './attributes';
-import type { CodecOptions } from './codec';
 import { allocMessage, writeHeader } from './header';
 import { splitPrefixes } from './nlri';
 import {
@@ -12,6 +11,7 @@ import {
   AttrFlag,
   AttrType,
   BgpMessageError,
+  CodecOptions,
   ErrorCode,
   ErrorHandling,
   HEADER_LENGTH,

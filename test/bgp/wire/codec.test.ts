@@ -2,8 +2,8 @@
 // message type, capability and path attribute; the malformed corpus; the
 // framing of a byte stream by MessageReader.
 import assert from 'node:assert/strict';
-import { CodecOptions, decodeMessage, encodeMessage, KEEPALIVE, MessageReader } from '../../../src/bgp/wire/codec';
-import { BgpMessageError, ErrorHandling, MessageType } from '../../../src/bgp/wire/types';
+import { decodeMessage, encodeMessage, KEEPALIVE, MessageReader } from '../../../src/bgp/wire/codec';
+import { BgpMessageError, type CodecOptions, ErrorHandling, MessageType } from '../../../src/bgp/wire/types';
 import { frame, hex } from './fixtures/hex';
 import { MALFORMED_CASES } from './fixtures/malformed';
 import { MESSAGE_CASES } from './fixtures/messages';

@@ -3,11 +3,11 @@
 // message decoded without errors encodes back to the same value; MVPN NLRI
 // that decoding let through decode on their own.
 import assert from 'node:assert/strict';
-import { CodecOptions, decodeMessage, encodeMessage, MessageReader } from '../../../src/bgp/wire/codec';
+import { decodeMessage, encodeMessage, MessageReader } from '../../../src/bgp/wire/codec';
 import { decodeMvpnNlri } from '../../../src/bgp/wire/mvpn';
 import { decodeIpv4Prefix } from '../../../src/bgp/wire/nlri';
 import { packUpdates } from '../../../src/bgp/wire/update';
-import { BgpMessage, BgpMessageError, SAFI } from '../../../src/bgp/wire/types';
+import { BgpMessage, BgpMessageError, type CodecOptions, SAFI } from '../../../src/bgp/wire/types';
 import { MALFORMED_CASES } from './fixtures/malformed';
 import { MESSAGE_CASES } from './fixtures/messages';
 import { MVPN_CASES } from './fixtures/mvpn';

@@ -2,11 +2,11 @@
 // RFC 6793 AS handling on encode, and what an UPDATE with RFC 7606 errors
 // still gives the session; 1M MVPN routes packed and decoded.
 import assert from 'node:assert/strict';
-import { CodecOptions, decodeMessage, encodeMessage, MessageReader } from '../../../src/bgp/wire/codec';
+import { decodeMessage, encodeMessage, MessageReader } from '../../../src/bgp/wire/codec';
 import { encodeMvpnNlri } from '../../../src/bgp/wire/mvpn';
 import { encodeIpv4Prefix } from '../../../src/bgp/wire/nlri';
 import { endOfRib, endOfRibFamily, packedUpdates, packedWithdrawals, packUpdates, packWithdrawals, updateHandling } from '../../../src/bgp/wire/update';
-import { ErrorHandling, MAX_MESSAGE_LENGTH, PathAttribute, UpdateMessage } from '../../../src/bgp/wire/types';
+import { type CodecOptions, ErrorHandling, MAX_MESSAGE_LENGTH, PathAttribute, UpdateMessage } from '../../../src/bgp/wire/types';
 import { hex, update } from './fixtures/hex';
 import { MVPN_CASES } from './fixtures/mvpn';
 
