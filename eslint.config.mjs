@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layersPlugin } from './eslint/layers.mjs';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'yang/**', 'examples/**'] },
@@ -7,7 +8,8 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     files: ['src/**/*.ts'],
-    rules: { '@typescript-eslint/no-explicit-any': 'error' },
+    plugins: { layers: layersPlugin },
+    rules: { '@typescript-eslint/no-explicit-any': 'error', 'layers/import-order': 'error' },
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
