@@ -49,11 +49,14 @@
 import { ErrorTag, ErrorType, NetconfRpcError } from '../model/rpc-error';
 import type { ErrorInfo, NetconfRpcErrorFields } from '../model/rpc-error';
 import { child, type XmlElement } from '../model/xml';
+import { AccessibleTree, compareKeys, orderKey, schemaIndex, stringValue } from '../yang/accessible-tree';
+import type { DataNode, Run as SiblingRun, SchemaIndex, Slot, XPathNode } from '../yang/accessible-tree';
 import { Frame, keyPredicate, leafListPredicate, pathOf } from '../yang/instance-path';
 import type { CaseSchema, ChoiceSchema, DataNodeSchema, LeafListSchema, LeafSchema, ListSchema, SchemaRegistry, XPathConstraint, YangType } from '../yang/schema';
 import { checkValue, PrefixResolver } from '../yang/validate';
-import { AccessibleTree, compareKeys, compileXPath, instanceTargets, orderKey, prefixAt, schemaIndex, schemaReach, stringValue, XPathEvalError, XPathSyntaxError, xpathTrue } from '../yang/xpath';
-import type { DataNode, Run as SiblingRun, SchemaIndex, Slot, XPathNode } from '../yang/xpath';
+import { instanceTargets, schemaReach, xpathTrue } from '../yang/xpath';
+import { prefixAt, XPathEvalError } from '../yang/xpath-functions';
+import { compileXPath, XPathSyntaxError } from '../yang/xpath-parse';
 import type { DiffEntry } from './diff';
 
 export const MAX_ERRORS = 100;

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { LeafSchema, parseYangStatements, SchemaRegistry, xsdRegex, YangSyntaxError } from '../../src/yang/schema';
+import { LeafSchema, SchemaRegistry, xsdRegex } from '../../src/yang/schema';
+import { parseYangStatements, YangSyntaxError } from '../../src/yang/statements';
 
 const YANG_DIR = path.join(__dirname, '..', '..', 'yang');
 const REFRESH = 'urn:ncbgp:yang:ncbgp-refresh';

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseXml, XmlElement } from '../../src/model/xml';
 import { SchemaRegistry } from '../../src/yang/schema';
-import { AccessibleTree, compileExpression, compileXPath, DataNode, evaluateXPath, schemaIndex, schemaReach, toStringValue, XPathNode, XPathSyntaxError, xpathTrue } from '../../src/yang/xpath';
+import { AccessibleTree, DataNode, schemaIndex, XPathNode } from '../../src/yang/accessible-tree';
+import { evaluateXPath, schemaReach, xpathTrue } from '../../src/yang/xpath';
+import { toStringValue } from '../../src/yang/xpath-functions';
+import { compileExpression, compileXPath, XPathSyntaxError } from '../../src/yang/xpath-parse';
 
 const XT = 'urn:ncbgp:test:xpath';
 const BGP = 'urn:ncbgp:yang:ncbgp-bgp';
