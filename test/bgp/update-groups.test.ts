@@ -79,8 +79,7 @@ describe('BGP engine: update groups', function () {
     const group = groupOf(EBGP[0]);
     const started = engine.refresh({ family: MVPN, selector: { kind: 'address', address: EBGP[0] }, direction: 'export' });
     const results = operationResults(engine, started.operationId);
-    await new Promise((r) => setImmediate(r)); // the refresh starts after the reply
-    assert.notEqual(groupOf(EBGP[0]), group, 'split out for its refresh');
+    await until('split out for its refresh', () => groupOf(EBGP[0]) !== group); // the refresh starts after the reply
     assert.equal(groupOf(EBGP[1]), group, 'the others stay');
     await results;
     await settled([EBGP, [IBGP]]);
