@@ -206,9 +206,8 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
   private listener?: BgpListener;
   private listenInfo?: { address: string; port: number };
   private nextOperationId = 1;
+  /** running refresh operations, oldest first */
   private readonly operations = new Map<number, RefreshOperation>();
-  /** per running operation: its selected count and the peers ended so far */
-  private readonly progress = new Map<number, { readonly op: RefreshOperation; readonly selected: number; readonly ended: PeerResult[] }>();
   readonly recent: OperationSummary[] = [];
   /** update groups by treatment key */
   private readonly groups = new Map<string, Set<UpdateGroup>>();
@@ -322,7 +321,6 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
     // an export runs once per update group whose members are all selected; the peers it has been started for
     const exported = new Set<string>();
     const id = this.nextOperationId++;
-    const ended: PeerResult[] = [];
     const op = new RefreshOperation(
       id,
       req.family,
@@ -337,20 +335,17 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
         const rt = this.runtimes.get(r.peerAddress);
         if (rt && !dryRun) rt.lastRefresh = r;
         if (rt && !dryRun && r.status === 'completed') rt.lastCompleted[r.direction] = r.endTime;
-        ended.push(r);
         this.emit('peer-refresh-complete', r);
       },
       (s) => {
         this.operations.delete(id);
-        this.progress.delete(id);
         this.recent.push(s);
         if (this.recent.length > RECENT_OPERATIONS) this.recent.shift();
         this.emit('refresh-complete', s);
       },
     );
     this.operations.set(id, op);
-    this.progress.set(id, { op, selected: selected.length, ended });
-    this.emit('refresh-started', this.runningOf(op, selected.length, ended));
+    this.emit('refresh-started', this.runningOf(op));
     // the caller has its answer before the first event, and has written it
     // before the first export, even from a setImmediate of its own (as the
     // NETCONF session's corked writes); then one peer per turn of the event
@@ -387,11 +382,11 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
 
   /** Refresh operations still running, oldest first. */
   running(): RunningOperation[] {
-    return [...this.progress.values()].map(({ op, selected, ended }) => this.runningOf(op, selected, ended));
+    return [...this.operations.values()].map((op) => this.runningOf(op));
   }
 
-  private runningOf(op: RefreshOperation, selected: number, ended: readonly PeerResult[]): RunningOperation {
-    return { operationId: op.id, family: op.family, direction: op.direction, selector: op.selector, dryRun: op.dryRun, startTime: op.startTime, selected, peers: [...ended], pending: op.pending() };
+  private runningOf(op: RefreshOperation): RunningOperation {
+    return { operationId: op.id, family: op.family, direction: op.direction, selector: op.selector, dryRun: op.dryRun, startTime: op.startTime, selected: op.selected, peers: [...op.ended()], pending: op.pending() };
   }
 
   /** Takes up the operations of an earlier run: shown among the recent ones, and no id given twice. */

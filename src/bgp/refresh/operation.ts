@@ -195,7 +195,11 @@ export const NO_BORR = 'peer sent no BoRR';
 export class RefreshOperation {
   readonly startTime = new Date();
   private readonly peers = new Map<string, Tracked>();
+  /** the skipped peers' results, reported at start() */
+  private readonly skipped: readonly PeerResult[];
+  /** the peers ended so far, in the order reported, skipped ones first */
   private readonly results: PeerResult[] = [];
+  private started = false;
   private finished = false;
 
   constructor(
@@ -213,8 +217,18 @@ export class RefreshOperation {
     private readonly onPeerDone: (r: PeerResult) => void,
     private readonly onDone: (s: OperationSummary) => void,
   ) {
-    for (const s of skipped) this.results.push(this.result(s.address, 'skipped', { reason: s.reason }));
+    this.skipped = skipped.map((s) => this.result(s.address, 'skipped', { reason: s.reason }));
     for (const s of selected) this.peers.set(s.address, { method: s.method, routes: 0, done: false });
+  }
+
+  /** Peers the refresh was started for (the skipped ones not counted). */
+  get selected(): number {
+    return this.peers.size;
+  }
+
+  /** The peers that have ended so far, skipped ones (once start() reported them) first. */
+  ended(): readonly PeerResult[] {
+    return this.results;
   }
 
   /**
@@ -224,7 +238,10 @@ export class RefreshOperation {
    * sends none completes by the quiet-period rule.
    */
   start(): void {
-    for (const r of this.results) this.onPeerDone(r);
+    this.started = true;
+    // a selected peer may have ended before (session down): the skipped still come first
+    this.results.unshift(...this.skipped);
+    for (const r of this.skipped) this.onPeerDone(r);
     for (const [address, t] of this.peers) {
       const { timeoutMs } = this.timing(address);
       t.timeout = this.timers.setTimeout(() => this.fail(address, `not done within ${timeoutMs} ms`), timeoutMs);
@@ -331,7 +348,7 @@ export class RefreshOperation {
   }
 
   private finishIfDone(): void {
-    if (this.finished || [...this.peers.values()].some((t) => !t.done)) return;
+    if (this.finished || !this.started || [...this.peers.values()].some((t) => !t.done)) return;
     this.finished = true;
     const count = (s: PeerStatus): number => this.results.filter((r) => r.status === s).length;
     this.onDone({

@@ -173,6 +173,33 @@ describe('refresh operation: completion', () => {
     assert.deepEqual(results.map((r) => [r.peerAddress, r.status, r.completion ?? r.reason]), [['10.0.0.2', 'completed', 'quiet-period'], ['10.0.0.6', 'failed', 'not done within 2000 ms']]);
   });
 
+  it('keeps its own record: the selected count, and the peers ended so far in the order reported, skipped first', () => {
+    const timers = fakeTimers();
+    const reported: PeerResult[] = [];
+    const { selected, skipped } = selectPeers(PEERS.filter((p) => ['10.0.0.2', '10.0.0.4', '10.0.0.6'].includes(p.address)), GROUPS, { kind: 'all' }, MVPN, 'import');
+    const op = new RefreshOperation(7, MVPN, 'import', { kind: 'all' }, false, selected, skipped, () => ({ quietPeriodMs: 1000, timeoutMs: 10000 }), timers, (r) => reported.push(r), () => undefined);
+    assert.equal(op.selected, 2);
+    assert.deepEqual(op.ended(), [], 'nothing is reported before start');
+    op.start();
+    op.complete('10.0.0.6', 'eorr');
+    assert.deepEqual(op.ended().map((r) => [r.peerAddress, r.status]), [['10.0.0.4', 'skipped'], ['10.0.0.6', 'completed']]);
+    assert.deepEqual(op.ended(), reported);
+    assert.deepEqual(op.pending().map((p) => p.address), ['10.0.0.2']);
+  });
+
+  it('a selected peer that ends before start: reported once, the skipped still first, and the operation ends only once started', () => {
+    const timers = fakeTimers();
+    const reported: PeerResult[] = [];
+    const done: OperationSummary[] = [];
+    const { selected, skipped } = selectPeers(PEERS.filter((p) => ['10.0.0.4', '10.0.0.6'].includes(p.address)), GROUPS, { kind: 'all' }, MVPN, 'import');
+    const op = new RefreshOperation(7, MVPN, 'import', { kind: 'all' }, false, selected, skipped, () => ({ quietPeriodMs: 1000, timeoutMs: 10000 }), timers, (r) => reported.push(r), (s) => done.push(s));
+    op.fail('10.0.0.6', 'session went down');
+    assert.equal(done.length, 0);
+    op.start();
+    assert.deepEqual(reported.map((r) => r.peerAddress), ['10.0.0.6', '10.0.0.4']);
+    assert.deepEqual(done[0].peers.map((r) => [r.peerAddress, r.status]), [['10.0.0.4', 'skipped'], ['10.0.0.6', 'failed']]);
+  });
+
   it('skipped peers are reported at start, and nothing selected ends the operation at once', () => {
     const { results, done } = run(['10.0.0.3', '10.0.0.4']);
     assert.deepEqual(results.map((r) => r.status), ['skipped', 'skipped']);
