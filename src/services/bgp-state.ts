@@ -2,13 +2,11 @@
 // configured peer, from the engine's peer status. <get> merges it into the
 // configuration entry by entry (operations/base.ts).
 import type { BgpEngine, FamilyCounters, PeerStatus, UpdateGroupStatus } from '../bgp/engine';
-import { familyName } from '../bgp/refresh/operation';
+import type { AfiSafi } from '../bgp/wire/types';
 import type { StateProvider } from '../netconf/server';
 import { elem, type XmlElement } from '../model/xml';
+import { afiSafiLeaf } from './afi-safi';
 import { dateAndTime, NS_BGP } from './bgp-config';
-
-/** Identities of ncbgp-bgp that name an address family (base afi-safi-type). */
-const AFI_SAFI_IDENTITIES: ReadonlySet<string> = new Set(['ipv4-mvpn', 'ipv4-unicast']);
 
 const e = (name: string, content: XmlElement[] | string | number | boolean): XmlElement => elem(NS_BGP, name, content);
 
@@ -23,10 +21,9 @@ export function peerState(p: PeerStatus, now: Date): XmlElement {
   if (p.lastDownReason !== undefined) content.push(e('last-down-reason', p.lastDownReason));
   const neg = p.state === 'established' ? p.negotiated : undefined;
   if (neg) {
-    const families = neg.families.map(familyName).filter((n) => AFI_SAFI_IDENTITIES.has(n));
     content.push(
       e('negotiated', [
-        ...families.map(afiSafi),
+        ...neg.families.flatMap(afiSafi),
         e('route-refresh', neg.routeRefresh),
         e('enhanced-route-refresh', neg.enhancedRouteRefresh),
         e('four-octet-as', neg.fourOctetAs),
@@ -43,16 +40,15 @@ export function peerState(p: PeerStatus, now: Date): XmlElement {
   return e('state', content);
 }
 
-/** identityref values carry their module's prefix, declared where they stand (RFC 7950 section 9.10.3). */
-const afiSafi = (identity: string): XmlElement => ({ ...e('afi-safi', `bgp:${identity}`), nsDecls: { bgp: NS_BGP } });
+/** identityref values carry their module's prefix, declared where they stand (RFC 7950 section 9.10.3); nothing for a family no identity names. */
+const afiSafi = (family: AfiSafi): XmlElement[] => afiSafiLeaf(NS_BGP, family);
 
 /** One update-group entry, in the YANG order of its leaves. */
 function updateGroup(g: UpdateGroupStatus): XmlElement {
   const t = g.treatment;
-  const family = familyName(t.family);
   return e('update-group', [
     e('id', g.id),
-    ...(AFI_SAFI_IDENTITIES.has(family) ? [afiSafi(family)] : []),
+    ...afiSafi(t.family),
     ...(t.exportPolicy === undefined ? [] : [e('export-policy', t.exportPolicy)]),
     e('peer-type', t.external ? 'external' : 'internal'),
     ...(t.remoteAs === undefined ? [] : [e('remote-as', t.remoteAs)]),

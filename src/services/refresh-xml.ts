@@ -1,22 +1,16 @@
 // ncbgp-refresh in its XML encoding (RFC 7950 section 7.14, 7.16): RPC input
 // to the engine's RefreshRequest, and the reply, notifications and
 // refresh-operations state from the engine's results. Pure.
-import { IPV4_MVPN, IPV4_UNICAST, RefreshRequest, RefreshStarted, RunningOperation } from '../bgp/engine';
+import { IPV4_MVPN, RefreshRequest, RefreshStarted, RunningOperation } from '../bgp/engine';
 import { Direction, OperationSummary, PeerResult, PeerSelector, RouteCounts } from '../bgp/refresh/operation';
 import { AfiSafi } from '../bgp/wire/types';
 import { ErrorTag, ErrorType, NetconfRpcError } from '../model/rpc-error';
-import { child, elem, resolvePrefix, XmlElement } from '../model/xml';
-import { dateAndTime, NS_BGP } from './bgp-config';
+import { child, elem, XmlElement } from '../model/xml';
+import { AFI_SAFI_VALUES, afiSafiLeaf, familyOfLeaf } from './afi-safi';
+import { dateAndTime } from './bgp-config';
 
 export const REFRESH_NS = 'urn:ncbgp:yang:ncbgp-refresh';
 const REFRESH_PREFIX = 'ncbgp-refresh';
-const BGP_PREFIX = 'bgp';
-
-/** The afi-safi-type identities of ncbgp-bgp the engine runs. */
-const FAMILIES: readonly { readonly identity: string; readonly family: AfiSafi }[] = [
-  { identity: 'ipv4-mvpn', family: IPV4_MVPN },
-  { identity: 'ipv4-unicast', family: IPV4_UNICAST },
-];
 
 /** error-path of a node of the RPC's input: the input's children sit right under the rpc node (RFC 7950 section 7.14.2). */
 export function inputPath(rpc: string, leaf?: string): { path: string; pathNamespaces: Record<string, string> } {
@@ -65,27 +59,18 @@ function selectorOf(op: XmlElement): PeerSelector {
 /** refresh-bgp's afi-safi identityref (RFC 7950 section 9.10.3): a prefix declared in scope, or none for the leaf's own module. */
 function familyOf(op: XmlElement): AfiSafi {
   const el = child(op, 'afi-safi', REFRESH_NS);
-  const value = el?.text.trim() ?? '';
-  const colon = value.indexOf(':');
-  const ns = colon < 0 ? el?.ns : resolvePrefix(el, value.slice(0, colon));
-  const name = value.slice(colon + 1);
-  const known = ns === NS_BGP ? FAMILIES.find((f) => f.identity === name) : undefined;
-  if (!known) {
-    throw new NetconfRpcError({ type: ErrorType.protocol, tag: el ? ErrorTag.invalidValue : ErrorTag.missingElement, ...inputPath(op.name, 'afi-safi'), info: { badElement: 'afi-safi' }, message: `address family "${value}" is not one this server refreshes (bgp:ipv4-mvpn, bgp:ipv4-unicast)` });
+  const family = el && familyOfLeaf(el);
+  if (!family) {
+    const value = el?.text.trim() ?? '';
+    throw new NetconfRpcError({ type: ErrorType.protocol, tag: el ? ErrorTag.invalidValue : ErrorTag.missingElement, ...inputPath(op.name, 'afi-safi'), info: { badElement: 'afi-safi' }, message: `address family "${value}" is not one this server refreshes (${AFI_SAFI_VALUES.join(', ')})` });
   }
-  return known.family;
+  return family;
 }
 
 const leaf = (name: string, value: string | number): XmlElement => elem(REFRESH_NS, name, value);
 
 /** The identityref of a family with its prefix declared on the leaf; nothing for a family no identity names. */
-function afiSafi(family: AfiSafi): XmlElement[] {
-  const known = FAMILIES.find((f) => f.family.afi === family.afi && f.family.safi === family.safi);
-  if (!known) return [];
-  const el = leaf('afi-safi', `${BGP_PREFIX}:${known.identity}`);
-  el.nsDecls = { [BGP_PREFIX]: NS_BGP };
-  return [el];
-}
+const afiSafi = (family: AfiSafi): XmlElement[] => afiSafiLeaf(REFRESH_NS, family);
 
 /** The route-counts grouping, the direction's two: export advertised and withdrawn, import accepted and rejected. */
 function routeCounts(c: RouteCounts | undefined, direction: Direction): XmlElement[] {
