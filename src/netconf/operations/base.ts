@@ -2,13 +2,14 @@
 // close-session, kill-session.
 import { DatastoreName } from '../../datastore/store';
 import { withDefaults, WithDefaultsMode } from '../../yang/defaults';
-import { dataChild, type DataNodeSchema, type SchemaRegistry } from '../../yang/schema';
+import { childLookup, idOf, isDataNode, type DataNode, type Lookup } from '../../yang/data-tree';
+import type { SchemaRegistry } from '../../yang/schema';
 import { NS } from '../../model/namespaces';
 import { ErrorTag, ErrorType, NetconfRpcError } from '../../model/rpc-error';
 import { RpcContext } from '../rpc';
 import { NetconfServer } from '../server';
 import { applySubtreeFilter } from '../subtree-filter';
-import { child, elem, XmlElement } from '../../model/xml';
+import { elem, XmlElement } from '../../model/xml';
 import { choice, datastoreParam, requiredParam, subtreeFilter } from './args';
 
 const WITH_DEFAULTS: readonly WithDefaultsMode[] = ['report-all', 'report-all-tagged', 'trim', 'explicit'];
@@ -104,35 +105,33 @@ export function registerBaseOperations(server: NetconfServer): void {
  */
 function withState(schema: SchemaRegistry, config: readonly XmlElement[], state: readonly XmlElement[]): XmlElement[] {
   const reported = state.filter((s) => s.children.length > 0 || config.some((c) => c.ns === s.ns && c.name === s.name));
-  return mergeState(config, reported, (el) => schema.topLevel(el.ns, el.name));
+  return mergeState(config, reported, (el) => {
+    const node = schema.topLevel(el.ns, el.name);
+    return node && isDataNode(node) ? node : undefined;
+  });
 }
 
-function mergeState(config: readonly XmlElement[], state: readonly XmlElement[], schemaOf: (el: XmlElement) => DataNodeSchema | undefined): XmlElement[] {
+function mergeState(config: readonly XmlElement[], state: readonly XmlElement[], schemaOf: Lookup): XmlElement[] {
   if (state.length === 0) return [...config];
   const out = [...config];
-  // one node in both: a container (no schema: treated as one) or a leaf by ns and name, a list entry also by its key values
-  const identity = (el: XmlElement, node: DataNodeSchema | undefined): string | undefined => {
-    if (!node || node.kind === 'container' || node.kind === 'leaf') return `${el.ns} ${el.name}`;
-    if (node.kind === 'list') return `${el.ns} ${el.name}${node.keys.map((k) => `\u0000${child(el, k, node.namespace)?.text ?? ''}`).join('')}`;
-    return undefined;
-  };
+  // one node in both: its identity among its siblings (idOf: list entries by their keys); no schema: by name, as a container
+  const identity = (el: XmlElement, node: DataNode | undefined): string => (node ? idOf(node, el) : `${el.ns} ${el.name}`);
   const index = new Map<string, number>();
   out.forEach((c, i) => {
     const id = identity(c, schemaOf(c));
-    if (id !== undefined && !index.has(id)) index.set(id, i);
+    if (!index.has(id)) index.set(id, i);
   });
   for (const s of state) {
     const node = schemaOf(s);
-    const id = identity(s, node);
-    const i = id === undefined ? undefined : index.get(id);
+    const i = index.get(identity(s, node));
     if (i === undefined) {
       out.push(s);
       continue;
     }
+    // a leaf (a list key the state repeats) or a leaf-list value: the configuration has it
+    if (node && node.kind !== 'container' && node.kind !== 'list') continue;
     const c = out[i];
-    if (node?.kind === 'leaf') continue; // a list key the state repeats: the configuration has it
-    const inner = (el: XmlElement): DataNodeSchema | undefined => (node?.kind === 'container' || node?.kind === 'list' ? dataChild(node, el.name, el.ns) : undefined);
-    out[i] = { ...c, children: mergeState(c.children, s.children, inner) };
+    out[i] = { ...c, children: mergeState(c.children, s.children, node ? childLookup(node) : () => undefined) };
   }
   return out;
 }
