@@ -6,7 +6,7 @@ import type { InstancePath, NetconfRpcError } from '../model/rpc-error';
 import { serialize, XmlElement } from '../model/xml';
 import { childLookup, frameOf, idOf, isDataNode, type DataNode, type Lookup } from '../yang/data-tree';
 import { Frame, pathOf } from '../yang/instance-path';
-import type { SchemaRegistry } from '../yang/schema';
+import type { SchemaRegistry } from '../yang/registry';
 
 /** Access control of writes (RFC 8341 section 3.4.5): the error when a change is not allowed. */
 export type WriteGuard = (changes: readonly DiffEntry[]) => NetconfRpcError | undefined;

@@ -60,7 +60,8 @@ import { resolvePrefix, serialize, XmlElement } from '../model/xml';
 import { canonicalValue, isXPath } from '../yang/canonical';
 import { Frame, keyPredicate, leafListPredicate, pathOf } from '../yang/instance-path';
 import { dataChild } from '../yang/schema';
-import type { AnySchema, CaseSchema, ChoiceSchema, ContainerSchema, DataNodeSchema, LeafListSchema, LeafSchema, ListSchema, SchemaRegistry, YangType } from '../yang/schema';
+import type { AnySchema, CaseSchema, ChoiceSchema, ContainerSchema, DataNodeSchema, LeafListSchema, LeafSchema, ListSchema, YangType } from '../yang/schema';
+import type { SchemaRegistry } from '../yang/registry';
 import { checkValue, PrefixResolver } from '../yang/validate';
 import type { DiffEntry, WriteGuard } from './diff';
 

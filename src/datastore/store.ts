@@ -25,7 +25,8 @@ import { ErrorTag, ErrorType, NetconfRpcError, NetconfRpcErrors } from '../model
 import { elem, parseXml, serialize, SERVER_XML_LIMITS, XmlAttribute, XmlElement } from '../model/xml';
 import { keyPredicate } from '../yang/instance-path';
 import { dataChild } from '../yang/schema';
-import type { DataNodeSchema, ListSchema, SchemaRegistry } from '../yang/schema';
+import type { DataNodeSchema, ListSchema } from '../yang/schema';
+import type { SchemaRegistry } from '../yang/registry';
 import { DiffEntry, diffConfig, WriteGuard } from './diff';
 import { applyEdit, EditOptions } from './edit';
 import { Journal } from './journal';

@@ -34,7 +34,8 @@
 // a read of 10,000 peers under the factory rules costs microseconds.
 import type { DiffEntry } from '../datastore/diff';
 import { childLookup, frameOf } from '../yang/data-tree';
-import type { DataNodeSchema, NacmDefault, SchemaRegistry } from '../yang/schema';
+import type { DataNodeSchema, NacmDefault } from '../yang/schema';
+import type { SchemaRegistry } from '../yang/registry';
 import { dataChildren } from '../yang/schema';
 import { Frame, pathOf } from '../yang/instance-path';
 import { NS } from '../model/namespaces';

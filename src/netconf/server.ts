@@ -3,7 +3,7 @@
 import type { WriteGuard } from '../datastore/diff';
 import { Datastores } from '../datastore/store';
 import { Logger } from '../log';
-import { SchemaRegistry } from '../yang/schema';
+import { SchemaRegistry } from '../yang/registry';
 import { CAPABILITY, NS } from '../model/namespaces';
 import { InputBudget } from './input-budget';
 import { NotificationStream } from './notifications';

@@ -22,7 +22,7 @@ import { startBgpService } from '../services/bgp';
 import { registerRefreshOperations } from '../services/refresh';
 import { RefreshLog } from '../services/refresh-history';
 import { replaceAtomically, stateFiles } from '../datastore/state-dir';
-import { SchemaRegistry } from '../yang/schema';
+import { SchemaRegistry } from '../yang/registry';
 import { validateRpcInput } from '../yang/validate';
 import { ConfigError, ServerConfig } from './config';
 import { factoryNacm, levelGroups } from './nacm-defaults';

@@ -31,7 +31,8 @@ import type { MvpnRoute } from '../bgp/wire/mvpn';
 import { ErrorTag, ErrorType, NetconfRpcError, type InstancePath } from '../model/rpc-error';
 import type { XmlElement } from '../model/xml';
 import { xpathLiteral } from '../yang/instance-path';
-import { dataChild, type DataNodeSchema, type SchemaRegistry } from '../yang/schema';
+import { dataChild, type DataNodeSchema } from '../yang/schema';
+import type { SchemaRegistry } from '../yang/registry';
 
 export const NS_BGP = 'urn:ncbgp:yang:ncbgp-bgp';
 

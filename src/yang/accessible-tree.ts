@@ -9,7 +9,8 @@
 // Limit, on purpose: defaults are added without looking at the `when` of the
 // defaulted node.
 import type { XmlElement } from '../model/xml';
-import type { CaseSchema, ChoiceSchema, DataNodeSchema, SchemaRegistry, YangType } from './schema';
+import type { CaseSchema, ChoiceSchema, DataNodeSchema, YangType } from './schema';
+import type { SchemaRegistry } from './registry';
 
 // ---------------------------------------------------------------------------
 // Schema index: each data node's children (choices and cases looked

@@ -1,6 +1,7 @@
 // Values in canonical form (RFC 7950 section 9), as the datastores store
 // them and as defaults are compared with them.
-import type { SchemaRegistry, YangType } from './schema';
+import type { YangType } from './schema';
+import type { SchemaRegistry } from './registry';
 import { checkValue, PrefixResolver } from './validate';
 
 export interface LeafValue {

@@ -31,7 +31,8 @@
 import { NS } from '../model/namespaces';
 import type { XmlAttribute, XmlElement } from '../model/xml';
 import { dataChildren } from './schema';
-import type { ChoiceSchema, ContainerSchema, DataNodeSchema, LeafListSchema, LeafSchema, ListSchema, SchemaRegistry } from './schema';
+import type { ChoiceSchema, ContainerSchema, DataNodeSchema, LeafListSchema, LeafSchema, ListSchema } from './schema';
+import type { SchemaRegistry } from './registry';
 import { canonicalValue, LeafValue } from './canonical';
 import { checkValue, PrefixResolver } from './validate';
 

@@ -5,7 +5,8 @@
 // given as JSON numbers (as a YAML config file writes them) when exact.
 import { ErrorTag, ErrorType, NetconfRpcError } from '../model/rpc-error';
 import { elem, resolvePrefix, XmlElement } from '../model/xml';
-import { dataChild, DataNodeSchema, SchemaRegistry, YangType } from './schema';
+import { dataChild, DataNodeSchema, YangType } from './schema';
+import { SchemaRegistry } from './registry';
 import { checkValue, PrefixResolver } from './validate';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };

@@ -1,7 +1,7 @@
 // YANG text to its statement tree (RFC 7950 section 6: lexical tokenization,
 // quoting and concatenation of arguments, statement syntax of section 6.3),
 // and small readers of that tree. The schema tree is compiled from it in
-// schema.ts.
+// compile.ts.
 
 export interface Statement {
   readonly keyword: string; // 'prefix:name' for extension statements

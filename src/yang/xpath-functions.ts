@@ -9,8 +9,9 @@
 import { resolvePrefix } from '../model/xml';
 import { documentOrder, stringValue } from './accessible-tree';
 import type { AccessibleTree, XPathNode } from './accessible-tree';
-import { xsdRegex } from './schema';
-import type { SchemaRegistry, YangType } from './schema';
+import { xsdRegex } from './compile';
+import type { YangType } from './schema';
+import type { SchemaRegistry } from './registry';
 import type { Expr } from './xpath-parse';
 
 /** A well-formed expression that cannot be evaluated (a node-set function given a string, ...). */

@@ -1,7 +1,7 @@
 // The cross-check with yang-js 0.24: every module is compiled by yang-js too
 // (imports registered in dependency order, RFC 7950 section 5.1), and what it
 // rejects is reported by SchemaRegistry.diagnostics(). The schema tree itself
-// is compiled by schema.ts.
+// is compiled by compile.ts.
 import * as yangJsModule from 'yang-js';
 
 /** A module's name and YANG text. */

@@ -9,7 +9,7 @@ import { parseRefreshArgs, parseRefreshReply, progressLine, RefreshArgs, refresh
 import { NetconfClient } from '../../src/netconf/client';
 import { child, elem, parseXml, serialize } from '../../src/model/xml';
 import { decodeRefreshInput, peerRefreshComplete, refreshReply } from '../../src/services/refresh-xml';
-import { SchemaRegistry } from '../../src/yang/schema';
+import { SchemaRegistry } from '../../src/yang/registry';
 import { validateRpcInput } from '../../src/yang/validate';
 import { LabProcess, ncbgp, RunResult, startLab } from '../helpers/lab';
 import { ed25519KeyPair, USERS } from '../helpers/server';

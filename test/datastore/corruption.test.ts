@@ -13,7 +13,7 @@ import { StateCorruptError, StateDirError } from '../../src/datastore/state-erro
 import { Actor, Datastores, EditRequest } from '../../src/datastore/store';
 import { createLogger } from '../../src/log';
 import { parseXml, XmlElement } from '../../src/model/xml';
-import { SchemaRegistry } from '../../src/yang/schema';
+import { SchemaRegistry } from '../../src/yang/registry';
 import { ncbgp } from '../helpers/lab';
 import { USERS } from '../helpers/server';
 

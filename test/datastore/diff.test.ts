@@ -6,7 +6,8 @@ import { DiffEntry, diffConfig } from '../../src/datastore/diff';
 import { applyEdit, EditOptions } from '../../src/datastore/edit';
 import { elem, parseXml, serialize, XmlAttribute, XmlElement } from '../../src/model/xml';
 import { keyPredicate } from '../../src/yang/instance-path';
-import { dataChild, DataNodeSchema, SchemaRegistry } from '../../src/yang/schema';
+import { dataChild, DataNodeSchema } from '../../src/yang/schema';
+import { SchemaRegistry } from '../../src/yang/registry';
 import { prng } from '../helpers/prng';
 
 const NC = 'urn:ietf:params:xml:ns:netconf:base:1.0';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { applyEdit, Change, EditOptions, EditResult } from '../../src/datastore/edit';
 import { NetconfRpcError } from '../../src/model/rpc-error';
 import { elem, parseXml, serialize, XmlElement } from '../../src/model/xml';
-import { SchemaRegistry } from '../../src/yang/schema';
+import { SchemaRegistry } from '../../src/yang/registry';
 
 const NC = 'urn:ietf:params:xml:ns:netconf:base:1.0';
 const YANG = 'urn:ietf:params:xml:ns:yang:1';

@@ -8,7 +8,7 @@ import { Actor, Applied, CommittedChange, Datastores, EditRequest } from '../../
 import { createLogger } from '../../src/log';
 import { ErrorTag, ErrorType, NetconfRpcError } from '../../src/model/rpc-error';
 import { parseXml, serialize, XmlElement } from '../../src/model/xml';
-import { SchemaRegistry } from '../../src/yang/schema';
+import { SchemaRegistry } from '../../src/yang/registry';
 
 const schema = SchemaRegistry.load();
 const log = createLogger({}, () => undefined);

@@ -7,7 +7,7 @@ import { applyEdit, EditOptions } from '../../src/datastore/edit';
 import { MAX_ERRORS, validateConfig } from '../../src/datastore/validate';
 import { NetconfRpcError } from '../../src/model/rpc-error';
 import { elem, parseXml, serialize, XmlElement } from '../../src/model/xml';
-import { SchemaRegistry } from '../../src/yang/schema';
+import { SchemaRegistry } from '../../src/yang/registry';
 
 const NC = 'urn:ietf:params:xml:ns:netconf:base:1.0';
 const BGP = 'urn:ncbgp:yang:ncbgp-bgp';

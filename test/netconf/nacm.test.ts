@@ -8,7 +8,7 @@ import { AccessControl, NacmUser } from '../../src/netconf/nacm';
 import { NetconfRpcError } from '../../src/model/rpc-error';
 import { parseXml, serialize, XmlElement } from '../../src/model/xml';
 import { factoryNacm, LEVEL_GROUPS, levelGroups } from '../../src/server/nacm-defaults';
-import { DEFAULT_YANG_DIR, SchemaRegistry } from '../../src/yang/schema';
+import { DEFAULT_YANG_DIR, SchemaRegistry } from '../../src/yang/registry';
 import { requireTool, runTool } from '../helpers/interop';
 
 const NC = 'urn:ietf:params:xml:ns:netconf:base:1.0';

@@ -9,7 +9,8 @@ import { diffConfig } from '../../src/datastore/diff';
 import { NetconfRpcError } from '../../src/model/rpc-error';
 import { parseXml, XmlElement } from '../../src/model/xml';
 import { BgpConfigMapper, GROUP_LEAF_DEFAULTS, NS_BGP } from '../../src/services/bgp-config';
-import { dataChild, type DataNodeSchema, SchemaRegistry } from '../../src/yang/schema';
+import { dataChild, type DataNodeSchema } from '../../src/yang/schema';
+import { SchemaRegistry } from '../../src/yang/registry';
 
 const schema = SchemaRegistry.load();
 const bgp = (inner: string): XmlElement => parseXml(`<bgp xmlns="${NS_BGP}"><local-as>65000</local-as><router-id>192.0.2.1</router-id>${inner}</bgp>`);

@@ -13,7 +13,8 @@ import { REPO_ROOT } from '../helpers/server';
 import { parseXml, serialize, XmlElement } from '../../src/model/xml';
 import { CHANGES_ONLY_MUST_MESSAGE, decodeRefreshInput, peerRefreshComplete, REFRESH_NS, refreshComplete, refreshOperations, refreshReply } from '../../src/services/refresh-xml';
 import { NS_BGP as BGP_NS } from '../../src/services/bgp-config';
-import { DataNodeSchema, NotificationSchema, RpcSchema, SchemaRegistry } from '../../src/yang/schema';
+import { DataNodeSchema, NotificationSchema, RpcSchema } from '../../src/yang/schema';
+import { SchemaRegistry } from '../../src/yang/registry';
 import { validateNotification, validateRpcInput, ValidateOptions } from '../../src/yang/validate';
 
 const R = REFRESH_NS;

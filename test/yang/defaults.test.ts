@@ -6,7 +6,7 @@ import { applyEdit } from '../../src/datastore/edit';
 import { parseXml, serialize, XmlElement } from '../../src/model/xml';
 import { withDefaults, WithDefaultsMode } from '../../src/yang/defaults';
 import { NS } from '../../src/model/namespaces';
-import { SchemaRegistry } from '../../src/yang/schema';
+import { SchemaRegistry } from '../../src/yang/registry';
 
 const BGP = 'urn:ncbgp:yang:ncbgp-bgp';
 const ACM = 'urn:ietf:params:xml:ns:yang:ietf-netconf-acm';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { caught } from '../helpers/netconf';
 import { parseXml, serialize, XmlElement } from '../../src/model/xml';
 import { jsonToXml, xmlToJson } from '../../src/yang/json';
-import { SchemaRegistry } from '../../src/yang/schema';
+import { SchemaRegistry } from '../../src/yang/registry';
 import { requireTool } from '../helpers/interop';
 
 const BGP = 'urn:ncbgp:yang:ncbgp-bgp';

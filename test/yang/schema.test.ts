@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { LeafSchema, SchemaRegistry, xsdRegex } from '../../src/yang/schema';
+import { LeafSchema } from '../../src/yang/schema';
+import { SchemaRegistry } from '../../src/yang/registry';
+import { xsdRegex } from '../../src/yang/compile';
 import { parseYangStatements, YangSyntaxError } from '../../src/yang/statements';
 
 const YANG_DIR = path.join(__dirname, '..', '..', 'yang');

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { NetconfRpcError } from '../../src/model/rpc-error';
 import { parseXml } from '../../src/model/xml';
-import { RpcSchema, SchemaRegistry } from '../../src/yang/schema';
+import { RpcSchema } from '../../src/yang/schema';
+import { SchemaRegistry } from '../../src/yang/registry';
 import { validateNotification, validateRpcInput, ValidateOptions } from '../../src/yang/validate';
 import { caught } from '../helpers/netconf';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseXml, XmlElement } from '../../src/model/xml';
-import { SchemaRegistry } from '../../src/yang/schema';
+import { SchemaRegistry } from '../../src/yang/registry';
 import { AccessibleTree, DataNode, schemaIndex, XPathNode } from '../../src/yang/accessible-tree';
 import { evaluateXPath, schemaReach, xpathTrue } from '../../src/yang/xpath';
 import { toStringValue } from '../../src/yang/xpath-functions';

@@ -3,7 +3,7 @@
 import { DatastoreName } from '../../datastore/store';
 import { withDefaults, WithDefaultsMode } from '../../yang/defaults';
 import { childLookup, idOf, isDataNode, type DataNode, type Lookup } from '../../yang/data-tree';
-import type { SchemaRegistry } from '../../yang/schema';
+import type { SchemaRegistry } from '../../yang/registry';
 import { NS } from '../../model/namespaces';
 import { ErrorTag, ErrorType, NetconfRpcError } from '../../model/rpc-error';
 import { RpcContext } from '../rpc';
