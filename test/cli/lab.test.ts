@@ -12,9 +12,9 @@ import { simulatedPeers } from '../../src/lab/peers';
 import { labRoutes } from '../../src/lab/routes';
 import { NetconfClient } from '../../src/netconf/client';
 import { child, XmlElement } from '../../src/model/xml';
-import { LabProcess, NCBGP, ncbgp, startLab } from '../helpers/lab';
+import { LabProcess, ncbgp, startLab } from '../helpers/lab';
 import { peerConfig } from '../helpers/engine';
-import { REPO_ROOT } from '../helpers/server';
+import { NCBGP, REPO_ROOT } from '../helpers/server';
 
 const BGP_NS = 'urn:ncbgp:yang:ncbgp-bgp';
 

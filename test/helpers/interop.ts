@@ -2,7 +2,6 @@
 // missing locally, the test is skipped with a clear message; with
 // NCBGP_REQUIRE_INTEROP=1 (as .ci/run sets) it fails instead.
 import { spawn, spawnSync } from 'node:child_process';
-import path from 'node:path';
 
 /** True when `command` (a name looked up on PATH, or a path) can be run. */
 function toolFound(command: string): boolean {
@@ -65,20 +64,6 @@ export function runTool(cmd: string, args: string[], env: NodeJS.ProcessEnv, tim
       resolve({ code, signal, stdout, stderr });
     });
   });
-}
-
-/** Ansible run quietly from a temporary HOME, reporting through the json callback. */
-export function ansibleEnv(home: string): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    HOME: home,
-    ANSIBLE_LOCAL_TEMP: path.join(home, 'tmp'),
-    ANSIBLE_PERSISTENT_CONTROL_PATH_DIR: path.join(home, 'pc'),
-    ANSIBLE_HOST_KEY_CHECKING: 'False',
-    ANSIBLE_STDOUT_CALLBACK: 'json',
-    ANSIBLE_NOCOLOR: '1',
-    ANSIBLE_RETRY_FILES_ENABLED: 'False',
-  };
 }
 
 /** Debian's python3, which the python3-ncclient package installs for. */

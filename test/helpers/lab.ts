@@ -1,12 +1,10 @@
 // Runs `ncbgp lab` as a user does (a child process with a config file that
 // picks a free NETCONF port), and the `ncbgp` command against it.
-import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, USERS } from './server';
-
-export const NCBGP = join(REPO_ROOT, 'bin', 'ncbgp');
+import { spawnNcbgp, untilReady, USERS, writeConfig } from './server';
 
 export interface LabProcess {
   /** the NETCONF port, as the banner tells it */
@@ -27,25 +25,14 @@ export interface RunResult {
 }
 
 /** `ncbgp ...args`, to its end (killed after `timeoutMs`). */
-export function ncbgp(args: readonly string[], opts: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const p = spawn(NCBGP, [...args], { cwd: REPO_ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-    p.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+export async function ncbgp(args: readonly string[], opts: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<RunResult> {
+  const p = spawnNcbgp(args, { env: opts.env });
+  const timer = setTimeout(() => p.proc.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+  const code = await p.closed;
+  clearTimeout(timer);
+  await p.stop();
+  return { code, stdout: p.stdout(), stderr: p.stderr() };
 }
-
-const running = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const p of running) p.kill('SIGKILL');
-});
 
 export interface LabFileOptions {
   /** netconf.users; default admin (level 3) and viewer (level 1) of test/helpers/server.ts */
@@ -62,38 +49,15 @@ export interface LabFileOptions {
  */
 export async function startLab(args: readonly string[], opts: LabFileOptions = {}): Promise<LabProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'ncbgp-labtest-'));
-  const config: Record<string, unknown> = { 'state-dir': join(dir, 'state'), netconf: { listen: { address: '127.0.0.1', port: 0 }, users: opts.users ?? [USERS.admin, USERS.viewer] } };
-  if (opts.initialContent) config['initial-content'] = opts.initialContent;
-  const timeoutMs = opts.timeoutMs ?? 60_000;
   const file = join(dir, 'lab.yaml');
-  // JSON is YAML 1.2
-  writeFileSync(file, JSON.stringify(config, null, 2));
-  const proc = spawn(NCBGP, ['lab', '--config', file, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(proc);
-  let out = '';
-  let err = '';
-  proc.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
-  proc.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  let done = false;
-  proc.once('exit', () => (done = true));
-  const stop = async (): Promise<number | null> => {
-    if (!done) proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-    const code = await exited;
-    clearTimeout(timer);
-    running.delete(proc);
-    rmSync(dir, { recursive: true, force: true });
-    return code;
-  };
-  const end = Date.now() + timeoutMs;
-  while (!/^(ready|not ready)/m.test(out)) {
-    if (done || Date.now() > end) {
-      await stop();
-      throw new Error(`ncbgp lab did not get ready (${done ? 'it exited' : 'timed out'})\n--- stdout ---\n${out}\n--- stderr ---\n${err.slice(-4000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const port = Number(/^ {2}NETCONF +\S+ port (\d+)/m.exec(out)?.[1]);
-  return { port, dir, proc, stdout: () => out, stderr: () => err, stop };
+  writeConfig(file, join(dir, 'state'), { netconf: { users: opts.users ?? [USERS.admin, USERS.viewer] }, ...(opts.initialContent ? { 'initial-content': opts.initialContent } : {}) });
+  const p = spawnNcbgp(['lab', '--config', file, ...args], { tempDir: dir, killAfterMs: 10_000 });
+  await untilReady(
+    p,
+    () => (/^(ready|not ready)/m.test(p.stdout()) ? true : undefined),
+    opts.timeoutMs ?? 60_000,
+    (exit) => `ncbgp lab did not get ready (${exit ? 'it exited' : 'timed out'})\n--- stdout ---\n${p.stdout()}\n--- stderr ---\n${p.stderr().slice(-4000)}`,
+  );
+  const port = Number(/^ {2}NETCONF +\S+ port (\d+)/m.exec(p.stdout())?.[1]);
+  return { port, dir, proc: p.proc, stdout: p.stdout, stderr: p.stderr, stop: p.stop };
 }

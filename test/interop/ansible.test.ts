@@ -7,7 +7,8 @@ import path from 'node:path';
 import { child, parseXml, type XmlElement } from '../../src/model/xml';
 import { NS } from '../../src/model/namespaces';
 import { startServer, type TestServer } from '../helpers/server';
-import { ansibleEnv, requireTool, runTool, type ToolRun } from '../helpers/interop';
+import { playTask, runPlaybook, type PlaybookRun, type TaskResult } from '../helpers/ansible';
+import { requireTool } from '../helpers/interop';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const NS_BGP = 'urn:ncbgp:yang:ncbgp-bgp';
@@ -25,45 +26,16 @@ const INITIAL_CONTENT = {
   },
 };
 
-interface TaskResult {
-  failed?: boolean;
-  changed?: boolean;
-  msg?: string;
-  stdout?: string;
-  /** With --diff, what netconf_config compared (before and after the edit). */
-  diff?: { before?: string; after?: string };
-}
-
-interface JsonCallbackOutput {
-  plays: { tasks: { task: { name: string }; hosts: Record<string, TaskResult> }[] }[];
-  stats: Record<string, { failures: number; unreachable: number; ok: number; changed: number }>;
-}
-
-interface PlaybookRun {
-  out: ToolRun;
-  result?: JsonCallbackOutput;
-}
-
 /** Runs fixtures/`playbook` against `port` with the json callback, `home` as HOME. */
-async function runPlaybook(playbook: string, port: number, home: string): Promise<PlaybookRun> {
-  const out = await runTool(
-    'ansible-playbook',
-    ['-i', path.join(FIXTURES, 'ansible-inventory.ini'), '-e', `ansible_port=${port}`, '--diff', path.join(FIXTURES, playbook)],
-    ansibleEnv(home),
-    PLAYBOOK_TIMEOUT_MS,
-  );
-  try {
-    return { out, result: JSON.parse(out.stdout) as JsonCallbackOutput };
-  } catch {
-    return { out };
-  }
+function runFixture(playbook: string, port: number, home: string): Promise<PlaybookRun> {
+  return runPlaybook(['-i', path.join(FIXTURES, 'ansible-inventory.ini'), '-e', `ansible_port=${port}`, '--diff', path.join(FIXTURES, playbook)], home, PLAYBOOK_TIMEOUT_MS);
 }
 
 /** The result for r1 of the task named `name`, which must not have failed. */
 function task(run: PlaybookRun, name: string): TaskResult {
   const { out, result } = run;
   assert.ok(result, `no json output:\n${out.stdout}\n${out.stderr}`);
-  const t = result.plays[0]?.tasks.find((x) => x.task.name === name);
+  const t = playTask(result, name);
   assert.ok(t, `task "${name}" did not run:\n${out.stdout}`);
   const r = t.hosts.r1;
   assert.ok(r, `task "${name}" has no result for r1`);
@@ -101,7 +73,7 @@ function playbookSuite(playbook: string): { run: () => PlaybookRun } {
     requireTool(this, 'ansible-playbook', 'package ansible');
     home = mkdtempSync(path.join(os.tmpdir(), 'ncbgp-ansible-'));
     server = await startServer({ config: { 'initial-content': INITIAL_CONTENT } });
-    run = await runPlaybook(playbook, server.port, home);
+    run = await runFixture(playbook, server.port, home);
   });
 
   after(async function () {

@@ -1,26 +1,15 @@
-// Self-test of the real-peer harness (test/helpers/bgp-peers.ts): the real
+// Self-test of the real-peer harness (test/helpers/peers/): the real
 // daemons peer with each other on loopback, which also records how each one
 // behaves (INTEROP.md "BGP peers"): ExaBGP <-> GoBGP with a tshark capture,
 // ExaBGP <-> BIRD and ExaBGP <-> FRR with enhanced route refresh.
 import assert from 'node:assert/strict';
 import { requireTool } from '../helpers/interop';
-import {
-  Bird,
-  Capture,
-  Exabgp,
-  exabgpAnnounced,
-  ExabgpEvent,
-  freePort,
-  Frr,
-  FRR_BGPD,
-  Gobgp,
-  startBird,
-  startCapture,
-  startExabgp,
-  startFrr,
-  startGobgp,
-  waitUntil,
-} from '../helpers/bgp-peers';
+import { Bird, startBird } from '../helpers/peers/bird';
+import { freePort, waitUntil } from '../helpers/peers/common';
+import { Exabgp, exabgpAnnounced, ExabgpEvent, startExabgp } from '../helpers/peers/exabgp';
+import { Frr, FRR_BGPD, startFrr } from '../helpers/peers/frr';
+import { Gobgp, startGobgp } from '../helpers/peers/gobgp';
+import { Capture, startCapture } from '../helpers/peers/tshark';
 
 const isOpenFrom = (peer: string) => (e: ExabgpEvent) => e.type === 'open' && e.neighbor?.direction === 'receive' && e.neighbor.address.peer === peer;
 const isRefresh = (direction: 'send' | 'receive', subtype: string) => (e: ExabgpEvent) =>

@@ -10,7 +10,9 @@
 import assert from 'node:assert/strict';
 import { BgpEngine, EngineConfig, IPV4_UNICAST, PeerConfig } from '../../src/bgp/engine';
 import { createLogger } from '../../src/log';
-import { Bird, freePort, Frr, FRR_BGPD, startBird, startFrr, waitUntil } from '../helpers/bgp-peers';
+import { Bird, startBird } from '../helpers/peers/bird';
+import { freePort, waitUntil } from '../helpers/peers/common';
+import { Frr, FRR_BGPD, startFrr } from '../helpers/peers/frr';
 import { requireTool } from '../helpers/interop';
 import { operationResults } from '../helpers/engine';
 

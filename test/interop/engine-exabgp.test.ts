@@ -10,7 +10,8 @@
 import assert from 'node:assert/strict';
 import { BgpEngine, EngineConfig, IPV4_MVPN, IPV4_UNICAST } from '../../src/bgp/engine';
 import { createLogger } from '../../src/log';
-import { Exabgp, exabgpAnnounced, ExabgpEvent, startExabgp, waitUntil } from '../helpers/bgp-peers';
+import { waitUntil } from '../helpers/peers/common';
+import { Exabgp, exabgpAnnounced, ExabgpEvent, startExabgp } from '../helpers/peers/exabgp';
 import { requireTool } from '../helpers/interop';
 import { operationResults, unicastPeerConfig, updateGroupOf } from '../helpers/engine';
 

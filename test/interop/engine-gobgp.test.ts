@@ -14,7 +14,9 @@
 import assert from 'node:assert/strict';
 import { BgpEngine, EngineConfig, IPV4_UNICAST, PeerConfig } from '../../src/bgp/engine';
 import { createLogger } from '../../src/log';
-import { Capture, freePort, Gobgp, startCapture, startGobgp, waitUntil } from '../helpers/bgp-peers';
+import { freePort, waitUntil } from '../helpers/peers/common';
+import { Gobgp, startGobgp } from '../helpers/peers/gobgp';
+import { Capture, startCapture } from '../helpers/peers/tshark';
 import { requireTool } from '../helpers/interop';
 import { operationResults, updateGroupOf } from '../helpers/engine';
 

@@ -21,7 +21,9 @@ import assert from 'node:assert/strict';
 import { BgpEngine, EngineConfig, IPV4_UNICAST, PeerConfig } from '../../src/bgp/engine';
 import { PolicyConfig } from '../../src/bgp/rib';
 import { createLogger } from '../../src/log';
-import { Bird, BirdProtocol, Capture, freePort, parseBirdProtocols, startBird, startCapture, waitUntil } from '../helpers/bgp-peers';
+import { Bird, BirdProtocol, parseBirdProtocols, startBird } from '../helpers/peers/bird';
+import { freePort, waitUntil } from '../helpers/peers/common';
+import { Capture, startCapture } from '../helpers/peers/tshark';
 import { requireTool } from '../helpers/interop';
 import { operationResults, updateGroupOf } from '../helpers/engine';
 

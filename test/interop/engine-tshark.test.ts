@@ -15,7 +15,8 @@ import assert from 'node:assert/strict';
 import { BgpEngine, EngineConfig, IPV4_MVPN, OriginatedRoute } from '../../src/bgp/engine';
 import { encodeMvpnNlri, MvpnRoute } from '../../src/bgp/wire/mvpn';
 import { createLogger } from '../../src/log';
-import { Capture, startCapture, waitUntil } from '../helpers/bgp-peers';
+import { waitUntil } from '../helpers/peers/common';
+import { Capture, startCapture } from '../helpers/peers/tshark';
 import { requireTool, runTool } from '../helpers/interop';
 import { operationResults, peerConfig } from '../helpers/engine';
 

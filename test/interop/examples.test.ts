@@ -3,16 +3,17 @@
 // and the startup configuration loaded by `ncbgp serve --config` (a copy on
 // a free port and its own state directory) and checked by yanglint.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { NetconfClient } from '../../src/netconf/client';
 import { child, XmlElement } from '../../src/model/xml';
-import { ansibleEnv, PYTHON, requireNcclient, requireTool, runTool, ToolRun } from '../helpers/interop';
+import { JsonCallbackOutput, playTask, runPlaybook } from '../helpers/ansible';
+import { PYTHON, requireNcclient, requireTool, runTool, ToolRun } from '../helpers/interop';
 import { LabProcess, startLab } from '../helpers/lab';
 import { connect, REPO_ROOT, startServer, TestServer } from '../helpers/server';
+import { yanglint } from '../helpers/yanglint';
 
 const EXAMPLES = path.join(REPO_ROOT, 'examples');
 const NS_BGP = 'urn:ncbgp:yang:ncbgp-bgp';
@@ -99,11 +100,6 @@ describe('examples/refresh_one_peer.py (ncclient) against ncbgp lab', function (
   });
 });
 
-interface AnsibleResult {
-  plays: { tasks: { task: { name: string }; hosts: Record<string, { failed?: boolean; msg?: string }> }[] }[];
-  stats: Record<string, { ok: number; failures: number; unreachable: number }>;
-}
-
 describe('examples/refresh-group.yml (Ansible netconf_rpc + netconf_get) against ncbgp lab', function () {
   this.timeout(300_000);
   let lab: LabProcess | undefined;
@@ -121,18 +117,15 @@ describe('examples/refresh-group.yml (Ansible netconf_rpc + netconf_get) against
   });
 
   /** The playbook with examples/inventory.ini and the lab's port, the json callback. */
-  async function playbook(vars: Record<string, string>): Promise<{ run: ToolRun; result: AnsibleResult }> {
+  async function playbook(vars: Record<string, string>): Promise<{ run: ToolRun; result: JsonCallbackOutput }> {
     const extra = Object.entries({ ansible_port: String(lab?.port), ...vars }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-    const run = await runTool('ansible-playbook', ['-i', path.join(EXAMPLES, 'inventory.ini'), ...extra, path.join(EXAMPLES, 'refresh-group.yml')], ansibleEnv(home), RUN_TIMEOUT_MS);
+    const { out: run, result } = await runPlaybook(['-i', path.join(EXAMPLES, 'inventory.ini'), ...extra, path.join(EXAMPLES, 'refresh-group.yml')], home, RUN_TIMEOUT_MS);
     assert.equal(run.signal, null, `ansible-playbook killed after ${RUN_TIMEOUT_MS} ms`);
-    try {
-      return { run, result: JSON.parse(run.stdout) as AnsibleResult };
-    } catch {
-      assert.fail(`no json output:\n${run.stdout}\n${run.stderr}`);
-    }
+    assert.ok(result, `no json output:\n${run.stdout}\n${run.stderr}`);
+    return { run, result };
   }
 
-  const taskMsg = (r: AnsibleResult, name: string): string | undefined => r.plays[0]?.tasks.find((t) => t.task.name === name)?.hosts.lab?.msg;
+  const taskMsg = (r: JsonCallbackOutput, name: string): string | undefined => playTask(r, name)?.hosts.lab?.msg;
 
   for (const [group, direction, peers] of [['ebgp-a', 'export', 2], ['ebgp-b', 'import', 2], ['ibgp', 'import', 2]] as const) {
     it(`group ${group} ${direction}: every task ok, no failure, the peers completed`, async () => {
@@ -173,15 +166,8 @@ describe('examples/startup-config.yaml', function () {
 
   it('its initial-content is valid ncbgp-bgp configuration for yanglint', function () {
     requireTool(this, 'yanglint', 'libyang2-tools');
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'ncbgp-startup-'));
-    try {
-      const data = path.join(dir, 'bgp.json');
-      writeFileSync(data, JSON.stringify(doc['initial-content']));
-      const r = spawnSync('yanglint', ['-p', 'yang', '-p', 'yang/ietf', '-t', 'config', 'yang/ncbgp-bgp.yang', data], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
-      assert.equal(r.status, 0, r.stdout + r.stderr);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const r = yanglint({ type: 'config', modules: ['yang/ncbgp-bgp.yang'], file: 'bgp.json', data: JSON.stringify(doc['initial-content']) });
+    assert.equal(r.status, 0, r.output);
   });
 
   it('ncbgp serve --config loads it (a copy on a free port): running holds its peers, groups, policies and routes', async () => {

@@ -21,15 +21,19 @@
 // (192.0.2.71, not a loopback address GoBGP would take as a withdraw);
 // every peer connects to it at 127.0.0.71 from its own address.
 import assert from 'node:assert/strict';
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { NetconfClient } from '../../src/netconf/client';
 import { child, parseXml, XmlElement } from '../../src/model/xml';
-import { Capture, Exabgp, exabgpAnnounced, ExabgpEvent, freePort, Gobgp, startCapture, startExabgp, startGobgp, waitUntil } from '../helpers/bgp-peers';
+import { freePort, waitUntil } from '../helpers/peers/common';
+import { Exabgp, exabgpAnnounced, ExabgpEvent, startExabgp } from '../helpers/peers/exabgp';
+import { Gobgp, startGobgp } from '../helpers/peers/gobgp';
+import { Capture, startCapture } from '../helpers/peers/tshark';
 import { PYTHON, requireNcclient, requireTool, runTool } from '../helpers/interop';
-import { connect, REPO_ROOT, startServer, TestServer, USERS } from '../helpers/server';
+import { connect, startServer, TestServer, USERS } from '../helpers/server';
+import { yanglint } from '../helpers/yanglint';
 
 const DRIVER = path.join(__dirname, 'refresh_e2e_cases.py');
 const NS_BGP = 'urn:ncbgp:yang:ncbgp-bgp';
@@ -573,10 +577,8 @@ describe('end to end: ncclient drives ncbgp; ExaBGP, GoBGP and two more ncbgp ar
   it('every notification ncclient received is valid for yanglint (ncbgp-refresh)', function () {
     assert.ok(received.length > 10, `only ${received.length} notifications`);
     received.forEach((xml, i) => {
-      const file = path.join(dir, `notification-${i}.xml`);
-      writeFileSync(file, xml);
-      const r = spawnSync('yanglint', ['-p', 'yang', '-p', 'yang/ietf', '-t', 'nc-notif', 'yang/ncbgp-bgp.yang', 'yang/ncbgp-refresh.yang', file], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
-      assert.equal(r.status, 0, `${xml}\n${r.stdout}${r.stderr}`);
+      const r = yanglint({ type: 'nc-notif', modules: ['yang/ncbgp-bgp.yang', 'yang/ncbgp-refresh.yang'], file: `notification-${i}.xml`, data: xml, dir });
+      assert.equal(r.status, 0, `${xml}\n${r.output}`);
     });
   });
 

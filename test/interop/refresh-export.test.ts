@@ -33,7 +33,7 @@
 // (192.0.2.91): GoBGP takes a loopback NEXT_HOP as a withdraw. Every peer
 // connects to S at 127.0.0.91 from its own address (S's peers are passive).
 //
-// Quirks seen here (besides those at the top of test/helpers/bgp-peers.ts):
+// Quirks seen here (besides those at the top of test/helpers/peers/*.ts):
 // - FRR's bgpTimerUpEstablishedEpoch is worked out at every show (now minus
 //   the uptime, whole seconds): it moves by 1 s between two shows of the
 //   same session; BIRD's `since` by 1 ms (engine-reconfigure-bird.test.ts).
@@ -50,7 +50,12 @@
 import assert from 'node:assert/strict';
 import { NetconfClient, replyErrors } from '../../src/netconf/client';
 import { child, serialize, XmlElement } from '../../src/model/xml';
-import { Bird, Capture, Exabgp, freePort, Frr, FRR_BGPD, Gobgp, startBird, startCapture, startExabgp, startFrr, startGobgp, waitUntil } from '../helpers/bgp-peers';
+import { Bird, startBird } from '../helpers/peers/bird';
+import { freePort, waitUntil } from '../helpers/peers/common';
+import { Exabgp, startExabgp } from '../helpers/peers/exabgp';
+import { Frr, FRR_BGPD, startFrr } from '../helpers/peers/frr';
+import { Gobgp, startGobgp } from '../helpers/peers/gobgp';
+import { Capture, startCapture } from '../helpers/peers/tshark';
 import { requireTool, runTool } from '../helpers/interop';
 import { event, subscribe } from '../helpers/netconf';
 import { connect, startServer, TestServer } from '../helpers/server';

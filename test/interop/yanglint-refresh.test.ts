@@ -3,8 +3,7 @@
 // peer-refresh-complete (completed and skipped) and refresh-complete in their
 // notification envelope, and the refresh-operations state of <get>.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BgpEngine } from '../../src/bgp/engine';
@@ -14,7 +13,8 @@ import { child, parseXml, serialize, XmlElement } from '../../src/model/xml';
 import { peerConfig } from '../helpers/engine';
 import { requireTool } from '../helpers/interop';
 import { event, subscribe } from '../helpers/netconf';
-import { connect, REPO_ROOT, startServer, TestServer } from '../helpers/server';
+import { connect, startServer, TestServer } from '../helpers/server';
+import { complaints, yanglint as runYanglint } from '../helpers/yanglint';
 
 const R = 'urn:ncbgp:yang:ncbgp-refresh';
 const BGP = 'urn:ncbgp:yang:ncbgp-bgp';
@@ -75,18 +75,8 @@ describe('yanglint on the refresh RPCs, notifications and state as sent', functi
   });
 
   /** yanglint's complaints about `xml` read as `type`; '' when it is valid. */
-  const yanglint = (type: string, xml: string, extra: Record<string, string> = {}): string => {
-    const file = join(dir, `${type}.xml`);
-    writeFileSync(file, xml);
-    const args: string[] = [];
-    for (const [flag, content] of Object.entries(extra)) {
-      const f = join(dir, `${type}${flag}.xml`);
-      writeFileSync(f, content);
-      args.push(flag, f);
-    }
-    const r = spawnSync('yanglint', ['-p', 'yang', '-p', 'yang/ietf', '-t', type, ...args, ...MODULES, file], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30000 });
-    return `${r.status === 0 ? '' : `exit ${r.status}\n`}${r.stdout}${r.stderr}`.trim();
-  };
+  const yanglint = (type: string, xml: string, flags: Record<string, string> = {}): string =>
+    complaints(runYanglint({ type, modules: MODULES, file: `${type}.xml`, data: xml, flags, dir }));
 
   async function until(what: string, pred: () => boolean, ms = 20000): Promise<void> {
     const end = Date.now() + ms;

@@ -2,14 +2,14 @@
 // modules it advertises: the whole <get> (monitoring, yang-library, streams,
 // configuration) and RFC 6470 notifications in their envelope.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NetconfClient } from '../../src/netconf/client';
 import { serialize, XmlElement } from '../../src/model/xml';
 import { requireTool } from '../helpers/interop';
-import { connect, REPO_ROOT, startServer, TestServer } from '../helpers/server';
+import { connect, startServer, TestServer } from '../helpers/server';
+import { complaints, yanglint as runYanglint } from '../helpers/yanglint';
 
 const MODULES = [
   'yang/ncbgp-bgp.yang',
@@ -53,17 +53,8 @@ describe('yanglint on the wire data', function () {
   });
 
   /** `operational`: the data an instance-identifier in the checked content refers to (yanglint -O). */
-  const yanglint = (type: string, xml: string, operational?: string): string => {
-    const file = join(dir, `${type}.xml`);
-    writeFileSync(file, xml);
-    const extra: string[] = [];
-    if (operational !== undefined) {
-      extra.push('-O', join(dir, 'operational.xml'));
-      writeFileSync(extra[1], operational);
-    }
-    const r = spawnSync('yanglint', ['-p', 'yang', '-p', 'yang/ietf', '-t', type, ...extra, ...MODULES, file], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30000 });
-    return `${r.status === 0 ? '' : `exit ${r.status}\n`}${r.stdout}${r.stderr}`.replace(RFC6470_WARNING, '').trim();
-  };
+  const yanglint = (type: string, xml: string, operational?: string): string =>
+    complaints(runYanglint({ type, modules: MODULES, file: `${type}.xml`, data: xml, flags: operational !== undefined ? { '-O': operational } : {}, dir }), RFC6470_WARNING);
 
   it('the full <get> reply content is valid', async () => {
     const a = await connect(server);

@@ -14,7 +14,7 @@ import { connectTcp, systemTimers } from '../../src/bgp/session/transport';
 import { decodeMvpnNlri } from '../../src/bgp/wire/mvpn';
 import { NetconfClient, replyErrors } from '../../src/netconf/client';
 import { child, serialize, XmlElement } from '../../src/model/xml';
-import { freePort } from '../helpers/bgp-peers';
+import { freePort } from '../helpers/peers/common';
 import { until } from '../helpers/engine';
 import { connect, startServer, TestServer } from '../helpers/server';
 

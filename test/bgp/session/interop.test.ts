@@ -7,7 +7,9 @@ import { UpdateMessage } from '../../../src/bgp/wire/types';
 import { Negotiated, SessionConfig } from '../../../src/bgp/session/fsm';
 import { Peer } from '../../../src/bgp/session/peer';
 import { BgpListener, connectTcp, systemTimers } from '../../../src/bgp/session/transport';
-import { Exabgp, freePort, Gobgp, startExabgp, startGobgp, waitUntil } from '../../helpers/bgp-peers';
+import { freePort, waitUntil } from '../../helpers/peers/common';
+import { Exabgp, startExabgp } from '../../helpers/peers/exabgp';
+import { Gobgp, startGobgp } from '../../helpers/peers/gobgp';
 import { requireTool } from '../../helpers/interop';
 
 const UNICAST = { afi: 1, safi: 1 };
