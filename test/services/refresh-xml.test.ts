@@ -1,15 +1,11 @@
 // ncbgp-refresh XML: RPC input to engine requests; reply, notifications and
 // state from engine results, each checked against the YANG module.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { IPV4_MVPN, IPV4_UNICAST, RefreshRequest, RunningOperation } from '../../src/bgp/engine';
 import { Direction, OperationSummary, PeerResult } from '../../src/bgp/refresh/operation';
 import { requireTool } from '../helpers/interop';
+import { yanglint, type YanglintRun } from '../helpers/yanglint';
 import { caught } from '../helpers/netconf';
-import { REPO_ROOT } from '../helpers/server';
 import { parseXml, serialize, XmlElement } from '../../src/model/xml';
 import { CHANGES_ONLY_MUST_MESSAGE, decodeRefreshInput, peerRefreshComplete, REFRESH_NS, refreshComplete, refreshOperations, refreshReply } from '../../src/services/refresh-xml';
 import { NS_BGP as BGP_NS } from '../../src/services/bgp-config';
@@ -120,22 +116,12 @@ describe('services/refresh-xml', () => {
 
     it('yanglint refuses changes-only with import and takes it with export, with dry-run', function () {
       requireTool(this, 'yanglint', 'libyang2-tools');
-      const dir = mkdtempSync(join(tmpdir(), 'ncbgp-refresh-input-'));
-      try {
-        const check = (xml: string): { status: number | null; output: string } => {
-          const file = join(dir, 'rpc.xml');
-          writeFileSync(file, xml);
-          const r = spawnSync('yanglint', ['-p', 'yang', '-p', 'yang/ietf', '-t', 'rpc', 'yang/ncbgp-bgp.yang', 'yang/ncbgp-refresh.yang', file], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30000 });
-          return { status: r.status, output: `${r.stdout}${r.stderr}` };
-        };
-        const refused = check(importChangesOnly);
-        assert.notEqual(refused.status, 0);
-        assert.match(refused.output, new RegExp(CHANGES_ONLY_MUST_MESSAGE));
-        assert.deepEqual(check(`<refresh-bgp-mvpn xmlns="${R}"><all/><direction>export</direction><changes-only/><dry-run/></refresh-bgp-mvpn>`), { status: 0, output: '' });
-        assert.deepEqual(check(`<refresh-bgp-mvpn xmlns="${R}"><all/><direction>import</direction><dry-run/></refresh-bgp-mvpn>`), { status: 0, output: '' });
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      const check = (data: string): YanglintRun => yanglint({ type: 'rpc', modules: ['yang/ncbgp-bgp.yang', 'yang/ncbgp-refresh.yang'], file: 'rpc.xml', data });
+      const refused = check(importChangesOnly);
+      assert.notEqual(refused.status, 0);
+      assert.match(refused.output, new RegExp(CHANGES_ONLY_MUST_MESSAGE));
+      assert.deepEqual(check(`<refresh-bgp-mvpn xmlns="${R}"><all/><direction>export</direction><changes-only/><dry-run/></refresh-bgp-mvpn>`), { status: 0, output: '' });
+      assert.deepEqual(check(`<refresh-bgp-mvpn xmlns="${R}"><all/><direction>import</direction><dry-run/></refresh-bgp-mvpn>`), { status: 0, output: '' });
     });
   });
 

@@ -8,12 +8,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { requireTool } from '../helpers/interop';
+import { yanglint } from '../helpers/yanglint';
 
 const YANG_DIR = path.join(__dirname, '..', '..', 'yang');
 const IETF_DIR = path.join(YANG_DIR, 'ietf');
 const OWN_MODULES = ['ncbgp-bgp', 'ncbgp-refresh'];
-const BGP = path.join(YANG_DIR, 'ncbgp-bgp.yang');
-const REFRESH = path.join(YANG_DIR, 'ncbgp-refresh.yang');
 
 /** The standard modules the server implements or imports, as name@revision. */
 const IETF_MODULES = [
@@ -56,9 +55,9 @@ function file(name: string, text: string): string {
   return p;
 }
 
-/** yanglint over instance data of `type` against both ncbgp modules. */
-function yanglintData(type: string, xml: string, extra: string[] = []): Run {
-  return run('yanglint', [...SEARCH_PATH, '-t', type, ...extra, BGP, REFRESH, file(`${type}.xml`, xml)]);
+/** yanglint over instance data of `type` against both ncbgp modules; `flags`: further data files by flag (-O, -R) and their content. */
+function yanglintData(type: string, xml: string, flags: Record<string, string> = {}): Run {
+  return yanglint({ type, modules: ['yang/ncbgp-bgp.yang', 'yang/ncbgp-refresh.yang'], file: `${type}.xml`, data: xml, flags, dir: scratch });
 }
 
 function moduleHeader(text: string): { name: string; revision: string } {
@@ -404,8 +403,7 @@ describe('YANG modules', function () {
       ];
       for (const c of valid) {
         it(`accepts ${c.name}`, function () {
-          const extra = c.operational ? ['-O', file('running.xml', CONFIG)] : [];
-          const r = yanglintData('nc-rpc', c.request, extra);
+          const r = yanglintData('nc-rpc', c.request, c.operational ? { '-O': CONFIG } : {});
           assert.equal(r.output, '');
           assert.equal(r.status, 0);
         });
@@ -445,7 +443,7 @@ describe('YANG modules', function () {
       }
 
       it('accepts a reply with operation-id, selected and skipped peers', function () {
-        const request = file('request.xml', rpc('<all/><direction>import</direction>'));
+        const request = rpc('<all/><direction>import</direction>');
         const reply = `<rpc-reply xmlns="${NS_BASE}" message-id="101">
   <operation-id xmlns="${NS_REFRESH}">7</operation-id>
   <selected-peer xmlns="${NS_REFRESH}"><peer-address>192.0.2.1</peer-address></selected-peer>
@@ -455,7 +453,7 @@ describe('YANG modules', function () {
   </skipped-peer>
 </rpc-reply>
 `;
-        const r = yanglintData('nc-reply', reply, ['-R', request]);
+        const r = yanglintData('nc-reply', reply, { '-R': request });
         assert.equal(r.output, '');
         assert.equal(r.status, 0);
       });
