@@ -5,13 +5,13 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeIpv4 } from '../src/bgp/wire/address';
 import { encodeAttributes } from '../src/bgp/wire/attributes';
 import { encodeIpv4Prefix } from '../src/bgp/wire/nlri';
 import { PathAttribute } from '../src/bgp/wire/types';
+import { freePort } from '../test/helpers/peers/common';
 
 /** RFC 6396 section 4: MRT type TABLE_DUMP_V2 and its subtypes (section 4.3). */
 const TABLE_DUMP_V2 = 13;
@@ -78,19 +78,6 @@ export async function writeMrtFile(path: string, n: number, peer: { bgpId: strin
   }
   out.end();
   await once(out, 'finish');
-}
-
-/** A free TCP port on `address` (bound and released at once: good enough on loopback). */
-export function freePort(address = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, address, () => {
-      const a = srv.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      srv.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
 }
 
 export interface GobgpOptions {

@@ -57,14 +57,17 @@
 // started with node:inspector: node refuses --cpu-prof in NODE_OPTIONS).
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { BgpEngine, EngineConfig, OriginatedRoute, PeerConfig } from '../src/bgp/engine';
+import { BgpEngine, EngineConfig, OriginatedRoute } from '../src/bgp/engine';
 import { labPeerAddress } from '../src/lab/config';
 import { simulatedPeers } from '../src/lab/peers';
 import { labRoutes } from '../src/lab/routes';
 import { createLogger } from '../src/log';
 import { NetconfClient } from '../src/netconf/client';
 import { child, XmlElement } from '../src/model/xml';
-import { freePort } from '../test/helpers/bgp-peers';
+import { BgpConfigMapper, bgpOf } from '../src/services/bgp-config';
+import { jsonToXml } from '../src/yang/json';
+import { SchemaRegistry } from '../src/yang/registry';
+import { freePort } from '../test/helpers/peers/common';
 import { connect, startServer, TestServer } from '../test/helpers/server';
 import { MeshCounts, MeshPeersHandle, nowMs, startMeshPeers } from './refresh-peers';
 import { fmtCount, fmtRate, fmtRatio, table, verdict } from './report';
@@ -347,31 +350,10 @@ function serverBgp(bgpPort: number, addresses: string[], importPolicy?: string):
   };
 }
 
-/** The server's peers as the engine sees them: what the lab needs to play them. */
-function serverEngineConfig(bgpPort: number, addresses: string[]): EngineConfig {
-  const peer = (address: string, i: number): PeerConfig => ({
-    address,
-    remoteAs: groupOf(i).remoteAs,
-    remotePort: 179,
-    group: groupOf(i).name,
-    passive: true,
-    holdTime: 90,
-    connectRetryTime: 120,
-    routeRefresh: true,
-    enhancedRouteRefresh: true,
-    mvpn: { enabled: true, keepAllRoutes: false },
-    unicast: { enabled: false, keepAllRoutes: false },
-  });
-  return {
-    localAs: SERVER.as,
-    routerId: SERVER.routerId,
-    listen: { address: SERVER.address, port: bgpPort },
-    groups: GROUPS.map((g) => g.name),
-    peers: addresses.map(peer),
-    policies: [],
-    originated: [],
-    refresh: { quietPeriodMs: 1000, timeoutMs: STALL_MS },
-  };
+/** The server's configuration as its engine runs it, by the server's own mapping (services/bgp-config.ts): what the lab needs to play its peers. */
+function serverEngineConfig(json: Json): EngineConfig {
+  const schema = SchemaRegistry.load();
+  return new BgpConfigMapper(schema).map(bgpOf(jsonToXml(schema, json)));
 }
 
 /** Sets every group's MVPN export policy. */
@@ -402,7 +384,8 @@ async function measureVariant(variant: Variant, addresses: string[]): Promise<Va
   const log = createLogger({}, () => undefined);
   console.log(`-- ${variant.name}`);
   let t = nowMs();
-  const server = await start(serverBgp(bgpPort, addresses, variant.importPolicy));
+  const config = serverBgp(bgpPort, addresses, variant.importPolicy);
+  const server = await start(config);
   const engines: BgpEngine[] = [];
   let c: NetconfClient | undefined;
   try {
@@ -411,7 +394,7 @@ async function measureVariant(variant: Variant, addresses: string[]): Promise<Va
     c = session.c;
     const { inbox } = session;
     t = nowMs();
-    for (const p of simulatedPeers(serverEngineConfig(bgpPort, addresses), { address: SERVER.address, port: bgpPort }, ROUTES).peers) {
+    for (const p of simulatedPeers(serverEngineConfig(config), { address: SERVER.address, port: bgpPort }, ROUTES).peers) {
       const e = new BgpEngine(log);
       engines.push(e);
       await e.apply(p.config);
