@@ -1,6 +1,6 @@
 // The composition root: config in, a running NETCONF server out.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { utils } from 'ssh2';
 import { BgpEngine } from '../bgp/engine';
 import { Datastores } from '../datastore/store';
@@ -22,13 +22,11 @@ import { startBgpService } from '../services/bgp';
 import { registerRefreshOperations } from '../services/refresh';
 import { RefreshLog } from '../services/refresh-history';
 import { replaceAtomically, stateFiles } from '../datastore/state-dir';
-import { SchemaRegistry } from '../yang/registry';
+import { DEFAULT_YANG_DIR, SchemaRegistry } from '../yang/registry';
 import { validateRpcInput } from '../yang/validate';
 import { ConfigError, ServerConfig } from './config';
 import { factoryNacm, levelGroups } from './nacm-defaults';
 import { UserDirectory } from './users';
-
-export const YANG_DIR = join(__dirname, '..', '..', 'yang');
 
 /** Modules whose data, operations, notifications or identities (RFC 7950 section 5.6.5) this server uses. */
 const IMPLEMENTED = new Set([
@@ -105,7 +103,7 @@ function initialContent(schema: SchemaRegistry, json: Record<string, unknown>): 
 }
 
 export async function startServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
-  const schema = SchemaRegistry.load(YANG_DIR);
+  const schema = SchemaRegistry.load(DEFAULT_YANG_DIR);
   log.info('YANG modules loaded', { modules: schema.modules().length });
   for (const d of schema.diagnostics()) log.debug('YANG module note', { module: d.module, by: d.source, note: d.message });
   const users = new UserDirectory(config.netconf.users);
