@@ -1,12 +1,4 @@
 // The `ncbgp` command line (DESIGN.md section 2).
-import { parseArgs } from 'node:util';
-import { bgpDecodeCommand } from './bgp-decode';
-import { labCommand } from './lab';
-import { refreshCommand } from './refresh';
-import { stateCommand } from './state';
-import { createLogger } from '../log';
-import { ConfigError, loadConfig } from '../server/config';
-import { startServer } from '../server/server';
 
 const USAGE = `usage:
   ncbgp serve [--config FILE]     run the server (default: the embedded config, NETCONF on 127.0.0.1:8830)
@@ -19,50 +11,37 @@ const USAGE = `usage:
   ncbgp state check DIR           report on a state directory's files; exit 1 when the server would refuse them
   ncbgp state recover DIR --to-last-good
                                   bring damaged state back to its last good commit, keeping a copy of the damage
+  ncbgp yang check [DIR] [--json] compile the YANG modules (default: the server's yang/) with our compiler and,
+                                  as a cross-check, yang-js; exit 1 when our compiler fails a module
 `;
 
-async function serve(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
-  const log = createLogger({ component: 'ncbgp' });
-  const config = loadConfig(values.config);
-  const server = await startServer(config, log);
-  const stop = (signal: string): void => {
-    log.info('stopping', { signal });
-    server.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
-}
+/** The commands, each module loaded when its command runs: `ncbgp --help` and each command load only what they use. */
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
+  serve: async (args) => (await import('./serve')).serveCommand(args),
+  lab: async (args) => (await import('./lab')).labCommand(args),
+  refresh: async (args) => (await import('./refresh')).refreshCommand(args),
+  bgp: async (args) => (await import('./bgp-decode')).bgpDecodeCommand(args),
+  state: async (args) => (await import('./state')).stateCommand(args),
+  yang: async (args) => (await import('./yang')).yangCommand(args),
+};
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  switch (command) {
-    case 'serve':
-      return serve(rest);
-    case 'lab':
-      return labCommand(rest);
-    case 'refresh':
-      return refreshCommand(rest);
-    case 'bgp':
-      return bgpDecodeCommand(rest);
-    case 'state':
-      return stateCommand(rest);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(USAGE);
-      return;
-    default:
-      process.stderr.write(`ncbgp: unknown command ${command}\n${USAGE}`);
-      process.exitCode = 2;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(USAGE);
+    return;
   }
+  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!run) {
+    process.stderr.write(`ncbgp: unknown command ${command}\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  await run(rest);
 }
 
-main(process.argv.slice(2)).catch((e: unknown) => {
+main(process.argv.slice(2)).catch(async (e: unknown) => {
+  const { ConfigError } = await import('../server/config');
   const message = e instanceof ConfigError ? `config: ${e.message}` : e instanceof Error ? e.message : String(e);
   process.stderr.write(`ncbgp: ${message}\n`);
   process.exit(1);

@@ -1,9 +1,10 @@
 // The schema registry: every YANG module (RFC 7950) under a directory tree,
-// parsed into statement trees (statements.ts), handed to yang-js
-// (yang-js-check.ts, whose failures are reported in diagnostics()), ordered
-// so that imports come first (section 7.1.5), compiled into one schema tree
-// (compile.ts) and frozen. Lookups by module, namespace, rpc, notification,
-// top-level data node and identity; module conformance per RFC 8525 section 3.
+// parsed into statement trees (statements.ts), ordered so that imports come
+// first (section 7.1.5), compiled into one schema tree (compile.ts) and
+// frozen; on request also handed to yang-js (yang-js-check.ts, whose
+// failures are reported in diagnostics()). Lookups by module, namespace, rpc,
+// notification, top-level data node and identity; module conformance per
+// RFC 8525 section 3.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { compileRpc, Compiler, DATA_DEF, scopeOf, splitName } from './compile';
@@ -18,6 +19,11 @@ import { yangJsCheck } from './yang-js-check';
 // Registry
 
 export const DEFAULT_YANG_DIR = path.resolve(__dirname, '../../yang');
+
+export interface LoadOptions {
+  /** Compile every module with yang-js too (yang-js-check.ts): for the tests and `ncbgp yang check`, not for the server. */
+  readonly crossCheck?: boolean;
+}
 
 function yangFiles(dir: string): string[] {
   const out: string[] = [];
@@ -97,8 +103,12 @@ export class SchemaRegistry {
     }
   }
 
-  /** Loads every `.yang` file under `dir` (recursively). */
-  static load(dir: string = DEFAULT_YANG_DIR): SchemaRegistry {
+  /**
+   * Loads every `.yang` file under `dir` (recursively). With `crossCheck`,
+   * yang-js compiles every module too and what it refuses is among the
+   * diagnostics (source 'yang-js'); without, yang-js is not even loaded.
+   */
+  static load(dir: string = DEFAULT_YANG_DIR, opts: LoadOptions = {}): SchemaRegistry {
     const diags: Diagnostic[] = [];
     const parsed: { stmt: Statement; info: ModuleInfo }[] = [];
     for (const file of yangFiles(dir)) {
@@ -133,9 +143,11 @@ export class SchemaRegistry {
     };
     parsed.forEach(visit);
 
-    for (const [name, message] of yangJsCheck(order.map((p) => p.info))) {
-      const info = byName.get(name)?.info;
-      diags.push({ file: info?.file ?? '', module: name, source: 'yang-js', message });
+    if (opts.crossCheck) {
+      for (const [name, message] of yangJsCheck(order.map((p) => p.info))) {
+        const info = byName.get(name)?.info;
+        diags.push({ file: info?.file ?? '', module: name, source: 'yang-js', message });
+      }
     }
 
     const compiler = new Compiler();
@@ -232,7 +244,7 @@ export class SchemaRegistry {
   identity(qname: string): Identity | undefined {
     return this.identityMap.get(qname);
   }
-  /** Problems found while loading: files that did not parse, what yang-js rejected, unresolved references. */
+  /** Problems found while loading: files that did not parse, unresolved references, and what yang-js rejected (when cross-checked). */
   diagnostics(): readonly Diagnostic[] {
     return this.diags;
   }
