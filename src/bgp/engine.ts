@@ -15,10 +15,8 @@ import { encodeRouteTarget } from './wire/attributes';
 import { addressOctets } from './wire/address';
 import { endOfRib, endOfRibFamily, updateHandling } from './wire/update';
 import { GroupMember, GroupPace, GroupTreatment, MessageCursor, OutQueue, SLOW_MEMBER_BYTES, treatmentKey, UpdateGroup } from './update-group';
-import { AfiSafi, CeaseSubcode, CodecOptions, ErrorCode, ErrorHandling, MvpnRouteType, PathAttribute, RouteRefreshMessage, RouteRefreshSubtype, UpdateMessage } from './wire/types';
+import { AfiSafi, CeaseSubcode, CodecOptions, IPV4_MVPN, IPV4_UNICAST, ErrorCode, ErrorHandling, MvpnRouteType, PathAttribute, RouteRefreshMessage, RouteRefreshSubtype, UpdateMessage } from './wire/types';
 
-export const IPV4_UNICAST: AfiSafi = { afi: 1, safi: 1 };
-export const IPV4_MVPN: AfiSafi = { afi: 1, safi: 5 };
 const FAMILIES = [IPV4_MVPN, IPV4_UNICAST] as const;
 const familyKey = (f: AfiSafi): string => `${f.afi}/${f.safi}`;
 const sameFamily = (a: AfiSafi, b: AfiSafi): boolean => a.afi === b.afi && a.safi === b.safi;

@@ -10,8 +10,7 @@ import { parseArgs } from 'node:util';
 import { NetconfClient, replyErrors, ReplyError } from '../netconf/client';
 import { NS } from '../model/namespaces';
 import { child, elem, serialize, XmlElement } from '../model/xml';
-import { NS_BGP } from '../services/bgp-config';
-import { REFRESH_NS } from '../services/refresh-xml';
+import { NS_BGP, REFRESH_NS } from '../services/yang-values';
 
 const REFRESH_USAGE = `usage: ncbgp refresh <mvpn|ipv4-unicast> <all|ADDRESS|group NAME|external|internal> <import|export> [options]
   Soft reset over NETCONF: calls refresh-bgp-mvpn (refresh-bgp for ipv4-unicast) and

@@ -6,7 +6,8 @@ import { BgpEngine, EngineConfig } from '../bgp/engine';
 import { Logger } from '../log';
 import { ServerConfig } from '../server/config';
 import { RunningServer, startServer } from '../server/server';
-import { BgpConfigMapper, bgpOf, NS_BGP } from '../services/bgp-config';
+import { BgpConfigMapper, bgpOf } from '../services/bgp-config';
+import { NS_BGP } from '../services/yang-values';
 import { SimulatedPeer, simulatedPeers, UnsimulatedPeer } from './peers';
 
 export interface LabOptions {

@@ -2,10 +2,16 @@
 // negotiation, <rpc> with message-id matching (so many may be outstanding),
 // and RFC 5277 <notification> delivery.
 import { EventEmitter } from 'node:events';
-import { Client, ClientChannel, ConnectConfig } from 'ssh2';
+import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { encodeFrame, FrameDecoder, Framing } from './framing';
 import { CAPABILITY, NS } from '../model/namespaces';
 import { child, parseXml, SERVER_XML_LIMITS, XmlElement } from '../model/xml';
+
+// ssh2's client module alone: the package's index also loads its server,
+// agents and key generation, about 40 ms of the start of `ncbgp refresh`
+// (npm run bench -- cli). ssh2 is pinned (package.json).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const SshClient = require('ssh2/lib/client.js') as typeof Client;
 
 export interface ConnectOptions {
   host: string;
@@ -90,7 +96,7 @@ export class NetconfClient extends EventEmitter<NetconfClientEvents> {
     const capabilities = opts.capabilities ?? [CAPABILITY.base10, CAPABILITY.base11];
     const sendHello = opts.sendHello ?? true;
     const decoder = new FrameDecoder({ maxMessageBytes: opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
-    const conn = new Client();
+    const conn = new SshClient();
     return new Promise<NetconfClient>((resolve, reject) => {
       let settled = false;
       let channel: ClientChannel | undefined;

@@ -1,10 +1,10 @@
 // The afi-safi-type identities of ncbgp-bgp and the engine's address families
 // they name: one table, read both ways, for every afi-safi leaf (and
 // leaf-list) that ncbgp-bgp and ncbgp-refresh carry.
-import { IPV4_MVPN, IPV4_UNICAST } from '../bgp/engine';
+import { IPV4_MVPN, IPV4_UNICAST } from '../bgp/wire/types';
 import type { AfiSafi } from '../bgp/wire/types';
 import { elem, resolvePrefix, type XmlElement } from '../model/xml';
-import { NS_BGP } from './bgp-config';
+import { NS_BGP } from './yang-values';
 
 /** The prefix an afi-safi value is written with, declared on its leaf. */
 const BGP_PREFIX = 'bgp';

@@ -33,14 +33,11 @@ import type { XmlElement } from '../model/xml';
 import { xpathLiteral } from '../yang/instance-path';
 import { dataChild, type DataNodeSchema } from '../yang/schema';
 import type { SchemaRegistry } from '../yang/registry';
-
-export const NS_BGP = 'urn:ncbgp:yang:ncbgp-bgp';
+import { NS_BGP } from './yang-values';
 
 /** The `bgp` tree of a datastore's content, if configured. */
 export const bgpOf = (content: readonly XmlElement[]): XmlElement | undefined => content.find((e) => e.ns === NS_BGP && e.name === 'bgp');
 
-/** yang:date-and-time (RFC 6991 section 3), in UTC */
-export const dateAndTime = (d: Date): string => d.toISOString();
 const PREFIX = 'bgp';
 
 /** The engine's configuration while `bgp` is absent (AS 0 is reserved, RFC 7607: it is no AS of a peer), less the refresh timing's defaults. */

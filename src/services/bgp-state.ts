@@ -6,7 +6,7 @@ import type { AfiSafi } from '../bgp/wire/types';
 import type { StateProvider } from '../netconf/server';
 import { elem, type XmlElement } from '../model/xml';
 import { afiSafiLeaf } from './afi-safi';
-import { dateAndTime, NS_BGP } from './bgp-config';
+import { dateAndTime, NS_BGP } from './yang-values';
 
 const e = (name: string, content: XmlElement[] | string | number | boolean): XmlElement => elem(NS_BGP, name, content);
 

@@ -5,7 +5,8 @@ import type { Datastores } from '../datastore/store';
 import type { Logger } from '../log';
 import { ErrorTag, ErrorType, NetconfRpcError } from '../model/rpc-error';
 import type { NetconfServer } from '../netconf/server';
-import { BgpConfigMapper, bgpOf, NS_BGP } from './bgp-config';
+import { BgpConfigMapper, bgpOf } from './bgp-config';
+import { NS_BGP } from './yang-values';
 import { bgpStateProvider } from './bgp-state';
 
 export interface BgpServiceDeps {

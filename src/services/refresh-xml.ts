@@ -1,15 +1,15 @@
 // ncbgp-refresh in its XML encoding (RFC 7950 section 7.14, 7.16): RPC input
 // to the engine's RefreshRequest, and the reply, notifications and
 // refresh-operations state from the engine's results. Pure.
-import { IPV4_MVPN, RefreshRequest, RefreshStarted, RunningOperation } from '../bgp/engine';
+import { RefreshRequest, RefreshStarted, RunningOperation } from '../bgp/engine';
+import { IPV4_MVPN } from '../bgp/wire/types';
 import { Direction, OperationSummary, PeerResult, PeerSelector, RouteCounts } from '../bgp/refresh/operation';
 import { AfiSafi } from '../bgp/wire/types';
 import { ErrorTag, ErrorType, NetconfRpcError } from '../model/rpc-error';
 import { child, elem, XmlElement } from '../model/xml';
 import { AFI_SAFI_VALUES, afiSafiLeaf, familyOfLeaf } from './afi-safi';
-import { dateAndTime } from './bgp-config';
+import { dateAndTime, REFRESH_NS } from './yang-values';
 
-export const REFRESH_NS = 'urn:ncbgp:yang:ncbgp-refresh';
 const REFRESH_PREFIX = 'ncbgp-refresh';
 
 /** error-path of a node of the RPC's input: the input's children sit right under the rpc node (RFC 7950 section 7.14.2). */

@@ -4,7 +4,8 @@ import { RefreshSelectionError } from '../bgp/refresh/operation';
 import { ErrorTag, ErrorType, NetconfRpcError } from '../model/rpc-error';
 import type { NetconfServer } from '../netconf/server';
 import type { XmlElement } from '../model/xml';
-import { decodeRefreshInput, inputPath, peerRefreshComplete, REFRESH_NS, refreshComplete, refreshOperations, refreshReply } from './refresh-xml';
+import { decodeRefreshInput, inputPath, peerRefreshComplete, refreshComplete, refreshOperations, refreshReply } from './refresh-xml';
+import { REFRESH_NS } from './yang-values';
 
 /** refresh-bgp-mvpn and refresh-bgp; peer-refresh-complete and refresh-complete on the NETCONF stream. */
 export function registerRefreshOperations(netconf: NetconfServer, engine: BgpEngine): void {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IPV4_MVPN } from '../../src/bgp/engine';
+import { IPV4_MVPN } from '../../src/bgp/wire/types';
 import { parseRefreshArgs, parseRefreshReply, progressLine, RefreshArgs, refreshEvent, RefreshProgress, refreshRpc, summaryText, UsageError } from '../../src/cli/refresh';
 import { NetconfClient } from '../../src/netconf/client';
 import { child, elem, parseXml, serialize } from '../../src/model/xml';

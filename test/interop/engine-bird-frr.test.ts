@@ -8,7 +8,8 @@
 // it and only the session is checked there. The daemons connect to the
 // engine, which listens first.
 import assert from 'node:assert/strict';
-import { BgpEngine, EngineConfig, IPV4_UNICAST, PeerConfig } from '../../src/bgp/engine';
+import { BgpEngine, EngineConfig, PeerConfig } from '../../src/bgp/engine';
+import { IPV4_UNICAST } from '../../src/bgp/wire/types';
 import { createLogger } from '../../src/log';
 import { Bird, startBird } from '../helpers/peers/bird';
 import { freePort, waitUntil } from '../helpers/peers/common';

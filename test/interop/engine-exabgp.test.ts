@@ -8,7 +8,8 @@
 // engine does not offer enhanced to B), because ExaBGP 4.2.21 answers a
 // ROUTE-REFRESH only without enhanced route refresh (see the last test).
 import assert from 'node:assert/strict';
-import { BgpEngine, EngineConfig, IPV4_MVPN, IPV4_UNICAST } from '../../src/bgp/engine';
+import { BgpEngine, EngineConfig } from '../../src/bgp/engine';
+import { IPV4_MVPN, IPV4_UNICAST } from '../../src/bgp/wire/types';
 import { createLogger } from '../../src/log';
 import { waitUntil } from '../helpers/peers/common';
 import { Exabgp, exabgpAnnounced, ExabgpEvent, startExabgp } from '../helpers/peers/exabgp';

@@ -12,7 +12,8 @@
 // router id 192.0.2.41 is the next hop GoBGP receives. Two GoBGP speakers,
 // so that a route the engine learns from one is advertised to the other.
 import assert from 'node:assert/strict';
-import { BgpEngine, EngineConfig, IPV4_UNICAST, PeerConfig } from '../../src/bgp/engine';
+import { BgpEngine, EngineConfig, PeerConfig } from '../../src/bgp/engine';
+import { IPV4_UNICAST } from '../../src/bgp/wire/types';
 import { createLogger } from '../../src/log';
 import { freePort, waitUntil } from '../helpers/peers/common';
 import { Gobgp, startGobgp } from '../helpers/peers/gobgp';

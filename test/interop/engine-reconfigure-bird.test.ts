@@ -18,7 +18,8 @@
 // once (no error wait for Cease), so the reset is read from its log instead:
 // "<RMT> peer_127_0_0_81: Received: Other configuration change".
 import assert from 'node:assert/strict';
-import { BgpEngine, EngineConfig, IPV4_UNICAST, PeerConfig } from '../../src/bgp/engine';
+import { BgpEngine, EngineConfig, PeerConfig } from '../../src/bgp/engine';
+import { IPV4_UNICAST } from '../../src/bgp/wire/types';
 import { PolicyConfig } from '../../src/bgp/rib';
 import { createLogger } from '../../src/log';
 import { Bird, BirdProtocol, parseBirdProtocols, startBird } from '../helpers/peers/bird';

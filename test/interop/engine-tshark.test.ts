@@ -12,7 +12,8 @@
 // capture stops CAPTURE_MARGIN_MS after the traffic, and the assertions on
 // the capture use only the soft resets, not the session's first messages.
 import assert from 'node:assert/strict';
-import { BgpEngine, EngineConfig, IPV4_MVPN, OriginatedRoute } from '../../src/bgp/engine';
+import { BgpEngine, EngineConfig, OriginatedRoute } from '../../src/bgp/engine';
+import { IPV4_MVPN } from '../../src/bgp/wire/types';
 import { encodeMvpnNlri, MvpnRoute } from '../../src/bgp/wire/mvpn';
 import { createLogger } from '../../src/log';
 import { waitUntil } from '../helpers/peers/common';

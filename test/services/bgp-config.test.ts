@@ -8,7 +8,8 @@ import type { EngineConfig, PeerConfig } from '../../src/bgp/engine';
 import { diffConfig } from '../../src/datastore/diff';
 import { NetconfRpcError } from '../../src/model/rpc-error';
 import { parseXml, XmlElement } from '../../src/model/xml';
-import { BgpConfigMapper, GROUP_LEAF_DEFAULTS, NS_BGP } from '../../src/services/bgp-config';
+import { BgpConfigMapper, GROUP_LEAF_DEFAULTS } from '../../src/services/bgp-config';
+import { NS_BGP } from '../../src/services/yang-values';
 import { dataChild, type DataNodeSchema } from '../../src/yang/schema';
 import { SchemaRegistry } from '../../src/yang/registry';
 

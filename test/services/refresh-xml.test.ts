@@ -1,14 +1,15 @@
 // ncbgp-refresh XML: RPC input to engine requests; reply, notifications and
 // state from engine results, each checked against the YANG module.
 import assert from 'node:assert/strict';
-import { IPV4_MVPN, IPV4_UNICAST, RefreshRequest, RunningOperation } from '../../src/bgp/engine';
+import { RefreshRequest, RunningOperation } from '../../src/bgp/engine';
+import { IPV4_MVPN, IPV4_UNICAST } from '../../src/bgp/wire/types';
 import { Direction, OperationSummary, PeerResult } from '../../src/bgp/refresh/operation';
 import { requireTool } from '../helpers/interop';
 import { yanglint, type YanglintRun } from '../helpers/yanglint';
 import { caught } from '../helpers/netconf';
 import { parseXml, serialize, XmlElement } from '../../src/model/xml';
-import { CHANGES_ONLY_MUST_MESSAGE, decodeRefreshInput, peerRefreshComplete, REFRESH_NS, refreshComplete, refreshOperations, refreshReply } from '../../src/services/refresh-xml';
-import { NS_BGP as BGP_NS } from '../../src/services/bgp-config';
+import { CHANGES_ONLY_MUST_MESSAGE, decodeRefreshInput, peerRefreshComplete, refreshComplete, refreshOperations, refreshReply } from '../../src/services/refresh-xml';
+import { NS_BGP as BGP_NS, REFRESH_NS } from '../../src/services/yang-values';
 import { DataNodeSchema, NotificationSchema, RpcSchema } from '../../src/yang/schema';
 import { SchemaRegistry } from '../../src/yang/registry';
 import { validateNotification, validateRpcInput, ValidateOptions } from '../../src/yang/validate';

@@ -24,6 +24,9 @@ export interface AfiSafi {
   readonly safi: number;
 }
 
+export const IPV4_UNICAST: AfiSafi = { afi: 1, safi: 1 };
+export const IPV4_MVPN: AfiSafi = { afi: 1, safi: 5 };
+
 /** RFC 5492 capability codes. */
 export const CapabilityCode = {
   MULTIPROTOCOL: 1, // RFC 4760
