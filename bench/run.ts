@@ -6,6 +6,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   bgp: async () => (await import('./bgp')).runBgpBench(),
   config: async () => (await import('./config')).runConfigBench(),
   refresh: async () => (await import('./refresh')).runRefreshBench(),
+  cli: async () => (await import('./cli')).runCliBench(),
 };
 
 async function main(names: string[]): Promise<void> {
