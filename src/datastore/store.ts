@@ -148,8 +148,9 @@ export class Datastores {
    */
   static async open(opts: DatastoresOptions): Promise<Datastores> {
     const { schema, log } = opts;
-    const initial = canonical(schema, opts.initial ?? [], 'initial content');
-    if (!opts.stateDir) return new Datastores(schema, undefined, initial, [], log);
+    // made only when it is used: a start from saved state does not pay for it
+    const initial = (): readonly XmlElement[] => canonical(schema, opts.initial ?? [], 'initial content');
+    if (!opts.stateDir) return new Datastores(schema, undefined, initial(), [], log);
     prepareStateDir(opts.stateDir, log);
     const files = stateFiles(opts.stateDir);
     // everything is read and checked before anything is written: a refused start changes nothing
@@ -160,7 +161,7 @@ export class Datastores {
     if (cut) log.warn('cut a torn tail off the journal', { file: files.journal, offset: cut.offset, bytes: cut.bytes, reason: cut.reason, journalRecords: payloads.length });
     for (const file of [files.startup, files.running, files.rollback]) removeStaleTemporaries(file);
     const startup = startupSaved ? canonical(schema, startupSaved, files.startup) : [];
-    let running = snapshot ? canonical(schema, snapshot, files.running) : startupSaved ? startup : initial;
+    let running = snapshot ? canonical(schema, snapshot, files.running) : startupSaved ? startup : initial();
     payloads.forEach((p, i) => (running = replay(schema, running, p, `${files.journal} record ${i + 1}`)));
     const store = new Datastores(schema, { running: files.running, startup: files.startup, rollback: files.rollback, journal }, running, startup, log, opts.stateDir);
     const source = snapshot ? 'saved' : startupSaved ? 'startup' : 'initial';
