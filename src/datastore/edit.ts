@@ -315,9 +315,10 @@ class Siblings {
     return this.table.slots.get(`${el.ns} ${el.name}`);
   }
 
-  // Every change makes a new array (slice and concat: native copies) or, once
-  // this array is ours, changes it in place without growing it: growing a
-  // large copy in place costs far more than copying it again.
+  // The first change makes a new array (slice and concat: native copies);
+  // once the array is ours, changes are made in it: an edit that adds many
+  // entries (an initial content, a saved snapshot) appends each, where a
+  // copy per entry made it quadratic (minutes at 100,000 entries).
   replace(old: XmlElement, next: XmlElement, id: string): void {
     const w = this.work ?? this.base.slice();
     w[w.indexOf(old)] = next;
@@ -355,7 +356,11 @@ class Siblings {
   }
 
   private put(el: XmlElement, at: number): void {
-    const w = this.current;
+    if (this.work) {
+      this.work.splice(at, 0, el);
+      return;
+    }
+    const w = this.base;
     this.work = at === w.length ? w.concat([el]) : w.slice(0, at).concat([el], w.slice(at));
   }
 
