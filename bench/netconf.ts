@@ -11,7 +11,7 @@ import { NetconfClient } from '../src/netconf/client';
 import { NS } from '../src/model/namespaces';
 import { ed25519KeyPair, startServer, TestServer } from '../test/helpers/server';
 import { NETCONFD_PORT, RPC_ERROR, startNetconfd } from './netconfd';
-import { fmtRate, fmtRatio, table, verdict, withTimeout } from './report';
+import { fmtRate, fmtRatio, processCpuMs, table, verdict, withTimeout } from './report';
 
 const SETUP_SESSIONS = 100;
 const SEQUENTIAL_RPCS = 5000;
@@ -41,22 +41,11 @@ interface Figures {
   error?: string;
 }
 
-/** CPU time (user + system) of these processes so far, ms: /proc/PID/stat fields 14 and 15, in ticks of 10 ms. */
-function cpuMs(pids: readonly number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
-  }
-  return ticks * 10;
-}
-
 /** `run`'s rate and the server's CPU time per RPC in it. */
 async function withCpu(pids: readonly number[], rpcs: number, run: () => Promise<number>): Promise<{ rate: number; cpuUs: number }> {
-  const before = cpuMs(pids);
+  const before = processCpuMs(pids);
   const rate = await run();
-  return { rate, cpuUs: ((cpuMs(pids) - before) * 1000) / rpcs };
+  return { rate, cpuUs: ((processCpuMs(pids) - before) * 1000) / rpcs };
 }
 
 /** PIDs of the running processes whose command line starts with `command`. */

@@ -70,7 +70,7 @@ import { SchemaRegistry } from '../src/yang/registry';
 import { freePort } from '../test/helpers/peers/common';
 import { connect, startServer, TestServer } from '../test/helpers/server';
 import { MeshCounts, MeshPeersHandle, nowMs, startMeshPeers } from './refresh-peers';
-import { fmtCount, fmtRate, fmtRatio, table, verdict } from './report';
+import { fmtCount, fmtRate, fmtRatio, processCpuMs, table, verdict } from './report';
 
 const PEERS = Number(process.env.NCBGP_BENCH_REFRESH_PEERS ?? 100);
 const ROUTES = Number(process.env.NCBGP_BENCH_REFRESH_ROUTES ?? 10_000);
@@ -126,12 +126,8 @@ function serverMemory(server: TestServer): Memory {
   return { rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024 };
 }
 
-/** The server's CPU time (user + system) so far, ms: /proc/PID/stat fields 14 and 15, in ticks of 10 ms. */
-function serverCpuMs(server: TestServer): number {
-  const stat = readFileSync(`/proc/${server.proc.pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
+/** The server's CPU time (user + system) so far, ms. */
+const serverCpuMs = (server: TestServer): number => processCpuMs(server.proc.pid === undefined ? [] : [server.proc.pid]);
 
 /**
  * The server's RSS once its garbage is collected (SERVER_GC: SIGUSR2 runs

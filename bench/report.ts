@@ -1,5 +1,6 @@
 // What every benchmark prints: aligned tables, rates, ratios, target verdicts;
-// and the stall guard that turns a hang into a failure.
+// the stall guard that turns a hang into a failure; a process's CPU time.
+import { readFileSync } from 'node:fs';
 
 export function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
@@ -16,4 +17,15 @@ export function withTimeout<T>(p: Promise<T>, what: string, stallMs: number): Pr
   let timer: NodeJS.Timeout | undefined;
   const stall = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no progress within ${stallMs / 1000} s`)), stallMs)));
   return Promise.race([p, stall]).finally(() => clearTimeout(timer));
+}
+
+/** CPU time (user + system) of these processes so far, ms: /proc/PID/stat fields 14 and 15, in ticks of 10 ms. */
+export function processCpuMs(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks * 10;
 }
