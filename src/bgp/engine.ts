@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import { isIPv4 } from 'node:net';
 import { Logger } from '../log';
 import { OperationSummary, PeerResult, PeerSelector, RefreshOperation, RouteCounts, selectPeers, Direction, OperationTiming, RefreshCandidate, familyName } from './refresh/operation';
-import { AdjRibIn, AdjRibOut, AttributeSets, LocRib, nextHopOf, nlriKey, Policy, PolicyConfig, RouteSource } from './rib';
+import { AdjRibIn, AdjRibOut, AttributeSet, AttributeSets, LocRib, nextHopOf, nlriKey, Policy, PolicyConfig, RouteSource } from './rib';
 import { describeNotification, Negotiated, SessionState, Timers } from './session/fsm';
 import { Peer } from './session/peer';
 import { BgpListener, connectTcp, systemTimers } from './session/transport';
@@ -246,8 +246,10 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
     this.policies = new Map(config.policies.map((p) => [p.name, new Policy(p)]));
     // policies take effect for new routes at once, for all at the next soft reset
     for (const same of this.groups.values()) for (const g of same) g.out.setExportPolicy(this.policy(g.treatment.exportPolicy));
+    // the same list of routes into the same Loc-RIB is what it holds already
+    const originatedHeld = config.originated === previous?.originated && this.locRibs.has(familyKey(IPV4_MVPN));
     for (const f of FAMILIES) if (!this.locRibs.has(familyKey(f))) this.locRibs.set(familyKey(f), new LocRib(f, { localAs: config.localAs, routerId: config.routerId }));
-    this.originate(config.originated, previous?.originated ?? []);
+    if (!originatedHeld) this.originate(config.originated, previous?.originated ?? []);
     const wanted = new Map(config.peers.map((p) => [p.address, p]));
     for (const address of [...this.runtimes.keys()]) if (!wanted.has(address)) this.removePeer(address, 'peer deconfigured', CeaseSubcode.PEER_DECONFIGURED);
     const moves = new Map<string, UpdateGroup>();
@@ -680,13 +682,22 @@ export class BgpEngine extends EventEmitter<EngineEvents> {
       const key = nlriKey(encodeMvpnNlri(r.route));
       if (!wanted.has(key)) locRib.withdrawOriginated(key);
     }
+    const nextHop = addressOctets(config.routerId);
+    // routes share a few route-target lists: one attribute set each, interned once
+    const sets = new Map<string, AttributeSet>();
     for (const [key, r] of wanted) {
-      const attributes: PathAttribute[] = [
-        { type: 'origin', value: 0 },
-        { type: 'as-path', segments: [] },
-      ];
-      if (r.routeTargets.length > 0) attributes.push({ type: 'extended-communities', values: r.routeTargets.map(encodeRouteTarget) });
-      locRib.originate(key, this.attributeSets.intern(attributes, addressOctets(config.routerId)));
+      const targets = r.routeTargets.join(' ');
+      let set = sets.get(targets);
+      if (set === undefined) {
+        const attributes: PathAttribute[] = [
+          { type: 'origin', value: 0 },
+          { type: 'as-path', segments: [] },
+        ];
+        if (r.routeTargets.length > 0) attributes.push({ type: 'extended-communities', values: r.routeTargets.map(encodeRouteTarget) });
+        set = this.attributeSets.intern(attributes, nextHop);
+        sets.set(targets, set);
+      }
+      locRib.originate(key, set);
     }
   }
 

@@ -2,6 +2,7 @@
 // node: what a commit hands to its subscribers, to access control (RFC 8341
 // section 3.4.5) and to the netconf-config-change notification (RFC 6470
 // section 2.3).
+import { sharedEnds } from '../model/array-ends';
 import type { InstancePath, NetconfRpcError } from '../model/rpc-error';
 import { serialize, XmlElement } from '../model/xml';
 import { childLookup, frameOf, idOf, isDataNode, type DataNode, type Lookup } from '../yang/data-tree';
@@ -29,8 +30,9 @@ export interface DiffEntry extends InstancePath {
 // diffConfig walks both versions together. Subtrees that are the same object
 // in both (applyEdit copies only the path it changed) are skipped unlooked-at;
 // in a child array, the common prefix and suffix of identical objects are
-// skipped with one pointer comparison each, and only the rest (the entries
-// an edit touched) is matched by identity, then by key or value.
+// skipped (known from the edit that made the array, else one pointer
+// comparison each), and only the rest (the entries an edit touched) is
+// matched by identity, then by key or value.
 //
 // Choices made:
 // - A non-presence container is never created or deleted (RFC 7950 section
@@ -68,9 +70,9 @@ function diffChildren(out: DiffEntry[], before: readonly XmlElement[], after: re
   if (before === after) return;
   const nb = before.length;
   const na = after.length;
-  let p = 0;
+  // an edit's new array: the ends it kept are known, not looked at again
+  let { prefix: p, suffix: s } = sharedEnds(before, after);
   while (p < nb && p < na && before[p] === after[p]) p++;
-  let s = 0;
   while (s < nb - p && s < na - p && before[nb - 1 - s] === after[na - 1 - s]) s++;
   if (p + s === nb && p + s === na) return;
   const side = (el: XmlElement): Side[] => {

@@ -54,6 +54,7 @@
 // array itself (copy-on-write) is a native pointer copy plus an indexOf,
 // some microseconds for 10,000 siblings; past about 16,000 (128 KiB of
 // pointers) V8 allocates the copy in large-object space and it costs ~1 ms.
+import { keptEnds } from '../model/array-ends';
 import { NS } from '../model/namespaces';
 import { ErrorTag, ErrorType, NetconfRpcError } from '../model/rpc-error';
 import { resolvePrefix, serialize, XmlElement } from '../model/xml';
@@ -258,6 +259,8 @@ const leafListId = (base: string, value: string): string => `${base}\u0001${valu
 
 /** Index arrays shorter than this are searched directly. */
 const INDEX_FROM = 16;
+/** Arrays shorter than this are compared entry by entry: their kept ends are not recorded. */
+const ENDS_FROM = 64;
 const indexes = new WeakMap<readonly XmlElement[], Map<string, XmlElement>>();
 
 interface IndexMove {
@@ -283,6 +286,9 @@ type Position = { readonly where: 'first' | 'last' } | { readonly where: 'before
 class Siblings {
   private work: XmlElement[] | undefined;
   private readonly overlay = new Map<string, XmlElement | null>(); // id -> element now (null: removed)
+  // entries of `work` known to be those of `base`: before index `first`, and the last `last` (array-ends.ts)
+  private first = Infinity;
+  private last = Infinity;
 
   constructor(
     private readonly base: readonly XmlElement[],
@@ -321,8 +327,10 @@ class Siblings {
   // copy per entry made it quadratic (minutes at 100,000 entries).
   replace(old: XmlElement, next: XmlElement, id: string): void {
     const w = this.work ?? this.base.slice();
-    w[w.indexOf(old)] = next;
+    const i = w.indexOf(old);
+    w[i] = next;
     this.work = w;
+    this.touched(i, w.length - i - 1);
     this.overlay.set(id, next);
     ids.set(next, id);
   }
@@ -352,16 +360,20 @@ class Siblings {
     const i = w.indexOf(el);
     if (this.work) this.work.splice(i, 1);
     else this.work = w.slice(0, i).concat(w.slice(i + 1));
+    this.touched(i, this.work.length - i);
     return i;
   }
 
   private put(el: XmlElement, at: number): void {
-    if (this.work) {
-      this.work.splice(at, 0, el);
-      return;
-    }
-    const w = this.base;
-    this.work = at === w.length ? w.concat([el]) : w.slice(0, at).concat([el], w.slice(at));
+    if (this.work) this.work.splice(at, 0, el);
+    else this.work = at === this.base.length ? this.base.concat([el]) : this.base.slice(0, at).concat([el], this.base.slice(at));
+    this.touched(at, this.work.length - at - 1);
+  }
+
+  /** A change at index `at` of `work`, `after` entries after it left as they were. */
+  private touched(at: number, after: number): void {
+    this.first = Math.min(this.first, at);
+    this.last = Math.min(this.last, after);
   }
 
   /** Removes, in one pass, every node `drop` picks; returns them. */
@@ -374,6 +386,7 @@ class Siblings {
     });
     if (removed.length) {
       this.work = kept;
+      this.touched(0, 0);
       for (const el of removed) this.overlay.set(this.id(el), null);
     }
     return removed;
@@ -398,10 +411,17 @@ class Siblings {
     return i;
   }
 
-  /** The array after the edit (the same one when nothing changed). */
+  /**
+   * The array after the edit (the same one when nothing changed). An index
+   * move is recorded only for an array that has an index: a move per new
+   * entry (100,000 at a first start) made V8 allocate every later move in
+   * old space (allocation-site pretenuring), where a dead one kept the
+   * 10,000-entry array it names alive through young-generation collections.
+   */
   result(ctx: Ctx): readonly XmlElement[] {
     if (!this.work) return this.base;
-    ctx.moves.push({ from: this.base, to: this.work, overlay: this.overlay });
+    if (this.base.length >= ENDS_FROM) keptEnds(this.base, this.work, this.first, this.last);
+    if (indexes.has(this.base)) ctx.moves.push({ from: this.base, to: this.work, overlay: this.overlay });
     return this.work;
   }
 }

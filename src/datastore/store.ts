@@ -17,6 +17,7 @@
 // - Running survives restarts on its own (snapshot + journal); startup is
 //   what a first start loads, and what copy-config startup -> running
 //   restores.
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as util from 'node:util';
 import { Logger } from '../log';
@@ -30,7 +31,7 @@ import type { SchemaRegistry } from '../yang/registry';
 import { DiffEntry, diffConfig, WriteGuard } from './diff';
 import { applyEdit, EditOptions } from './edit';
 import { Journal } from './journal';
-import { loadDatastore, removeStaleTemporaries, saveDatastore } from './persist';
+import { loadDatastore, loadSealedDatastore, removeStaleTemporaries, saveDatastore } from './persist';
 import { prepareStateDir, stateFiles } from './state-dir';
 import { validateConfig } from './validate';
 
@@ -96,8 +97,8 @@ export interface DatastoresOptions {
   readonly schema: SchemaRegistry;
   /** where running and startup persist; none keeps them in memory */
   readonly stateDir?: string;
-  /** content of a first start (nothing saved yet) */
-  readonly initial?: readonly XmlElement[];
+  /** content of a first start (nothing saved yet), made only then */
+  readonly initial?: () => readonly XmlElement[];
   readonly log: Logger;
 }
 
@@ -149,31 +150,35 @@ export class Datastores {
   static async open(opts: DatastoresOptions): Promise<Datastores> {
     const { schema, log } = opts;
     // made only when it is used: a start from saved state does not pay for it
-    const initial = (): readonly XmlElement[] => canonical(schema, opts.initial ?? [], 'initial content');
+    const initial = (): readonly XmlElement[] => canonical(schema, opts.initial?.() ?? [], 'initial content');
     if (!opts.stateDir) return new Datastores(schema, undefined, initial(), [], log);
     prepareStateDir(opts.stateDir, log);
     const files = stateFiles(opts.stateDir);
     // everything is read and checked before anything is written: a refused start changes nothing
     const startupSaved = loadDatastore(files.startup);
-    const snapshot = loadDatastore(files.running);
+    // a snapshot this server sealed holds content it checked (canonical and valid) against this schema
+    const seal = contentSeal(schema);
+    const saved = loadSealedDatastore(files.running, seal);
     const rollback = loadDatastore(files.rollback);
     const { journal, payloads, cut } = Journal.open(files.journal);
     if (cut) log.warn('cut a torn tail off the journal', { file: files.journal, offset: cut.offset, bytes: cut.bytes, reason: cut.reason, journalRecords: payloads.length });
     for (const file of [files.startup, files.running, files.rollback]) removeStaleTemporaries(file);
     const startup = startupSaved ? canonical(schema, startupSaved, files.startup) : [];
-    let running = snapshot ? canonical(schema, snapshot, files.running) : startupSaved ? startup : initial();
+    let running = saved ? (saved.sealed ? saved.content : canonical(schema, saved.content, files.running)) : startupSaved ? startup : initial();
+    // each journal record (its CRC checked) is a commit that was validated: on a sealed snapshot they give valid content
     payloads.forEach((p, i) => (running = replay(schema, running, p, `${files.journal} record ${i + 1}`)));
     const store = new Datastores(schema, { running: files.running, startup: files.startup, rollback: files.rollback, journal }, running, startup, log, opts.stateDir);
-    const source = snapshot ? 'saved' : startupSaved ? 'startup' : 'initial';
-    const invalid = validateConfig(schema, running);
-    if (invalid.length) throw new Error(`the ${source} running configuration is not valid: ${invalid[0].path ?? ''}: ${invalid[0].message}`);
+    const source = saved ? 'saved' : startupSaved ? 'startup' : 'initial';
+    if (!saved?.sealed) mustBeValid(schema, running, `the ${source} running configuration`);
     if (rollback) {
       log.warn('a confirmed commit was not confirmed before the restart: rolling back', { file: files.rollback });
       store.running = canonical(schema, rollback, files.rollback);
+      // what the snapshot below seals must be valid (the schema may have changed since the rollback file was written)
+      mustBeValid(schema, store.running, 'the rollback configuration');
     }
-    if (rollback || !snapshot || payloads.length) await store.compact();
+    if (rollback || !saved?.sealed || payloads.length) await store.compact();
     if (rollback) fs.rmSync(files.rollback, { force: true });
-    log.info('datastores loaded', { dir: opts.stateDir, journalRecords: payloads.length, source });
+    log.info('datastores loaded', { dir: opts.stateDir, journalRecords: payloads.length, source, validated: !saved?.sealed });
     return store;
   }
 
@@ -555,7 +560,8 @@ export class Datastores {
     // a snapshot must not take in a change whose record failed: that change is being undone
     await this.files.journal.settled();
     if (this.files.journal.failed) return;
-    await saveDatastore(this.files.running, this.running);
+    // running is always valid: sealed, so that the next start need not check it again
+    await saveDatastore(this.files.running, this.running, contentSeal(this.schema));
     await this.files.journal.truncate();
     this.snapshotBytes = fs.statSync(this.files.running).size;
   }
@@ -587,6 +593,25 @@ function canonicalEdit(schema: SchemaRegistry, nodes: readonly XmlElement[]): re
   const r = applyEdit(schema, [], nodes, { defaultOperation: 'merge', errorOption: 'stop-on-error' });
   if (r.errors.length) throw r.errors[0];
   return r.content;
+}
+
+/** What a sealed snapshot was checked against: the YANG modules (their text) and this form of the check. */
+const SEAL_VERSION = 'ncbgp running 1';
+const seals = new WeakMap<SchemaRegistry, string>();
+function contentSeal(schema: SchemaRegistry): string {
+  let seal = seals.get(schema);
+  if (seal === undefined) {
+    const hash = createHash('sha256').update(SEAL_VERSION);
+    for (const m of [...schema.modules()].sort((a, b) => (a.name + '@' + (a.revision ?? '') < b.name + '@' + (b.revision ?? '') ? -1 : 1))) hash.update('\0').update(m.name).update('\0').update(m.source);
+    seal = hash.digest('hex');
+    seals.set(schema, seal);
+  }
+  return seal;
+}
+
+function mustBeValid(schema: SchemaRegistry, content: readonly XmlElement[], what: string): void {
+  const invalid = validateConfig(schema, content);
+  if (invalid.length) throw new Error(`${what} is not valid: ${invalid[0].path ?? ''}: ${invalid[0].message}`);
 }
 
 function canonical(schema: SchemaRegistry, nodes: readonly XmlElement[], what: string): readonly XmlElement[] {

@@ -49,7 +49,7 @@
 import { ErrorTag, ErrorType, NetconfRpcError } from '../model/rpc-error';
 import type { ErrorInfo, NetconfRpcErrorFields } from '../model/rpc-error';
 import { child, type XmlElement } from '../model/xml';
-import { AccessibleTree, compareKeys, orderKey, schemaIndex, stringValue } from '../yang/accessible-tree';
+import { AccessibleTree, compareKeys, orderKey, schemaIndex, standIn, stringValue, TreeNode } from '../yang/accessible-tree';
 import type { DataNode, Run as SiblingRun, SchemaIndex, Slot, XPathNode } from '../yang/accessible-tree';
 import { Frame, keyPredicate, leafListPredicate, pathOf } from '../yang/instance-path';
 import type { CaseSchema, ChoiceSchema, DataNodeSchema, LeafListSchema, LeafSchema, ListSchema, XPathConstraint, YangType } from '../yang/schema';
@@ -342,8 +342,7 @@ class Run {
     if (!w) return true;
     const s = slot.node;
     return this.cachedWhen(p, slot, () => {
-      const dummy: XPathNode = { el: { ns: s.namespace, name: s.name, attrs: [], children: [], text: '' }, parent: p, schema: s, index: this.tree.position(p, slot.order) };
-      return this.holds(w, dummy, s.namespace, () => [this.among(p, slot.order), this.childFrame(p, s)]);
+      return this.holds(w, standIn(s, p, slot.order), s.namespace, () => [this.among(p, slot.order), this.childFrame(p, s)]);
     });
   }
 
@@ -554,7 +553,7 @@ class Run {
 
       if (c.schema.kind === 'list') {
         if (c.op === 'create' && c.after) {
-          const n: XPathNode = { el: c.after, parent: p, schema: c.schema };
+          const n: XPathNode = new TreeNode(c.after, p, c.schema);
           if (this.whenHolds(p, slot)) this.checkNode(n, true);
           else this.whenFalse(n, c.schema);
         }
@@ -579,7 +578,7 @@ class Run {
           }
         }
         if (c.op === 'create' && c.after) {
-          const n: XPathNode = { el: c.after, parent: p, schema: c.schema };
+          const n: XPathNode = new TreeNode(c.after, p, c.schema);
           if (this.whenHolds(p, slot)) this.checkNode(n, true);
         }
         this.downAbove(chain, u - 1, downDone);
@@ -604,7 +603,7 @@ class Run {
     for (const a of ancestors) {
       const p = chain[chain.length - 1];
       const slot = this.tree.table(p).get(a.ns, a.name);
-      let n: XPathNode = { el: a, parent: p, schema: slot?.node };
+      let n: XPathNode = new TreeNode(a, p, slot?.node);
       if (slot?.node.kind === 'container' && !slot.node.presence && a.children.length === 0) n = this.tree.instances(p, slot)[0] ?? n;
       chain.push(n);
     }
@@ -687,7 +686,7 @@ function resolverAt(n: XPathNode, ownNs: string): PrefixResolver {
 }
 
 function nodeAt(p: XPathNode, i: number, schema?: DataNode): XPathNode {
-  return { el: p.el.children[i], parent: p, schema, index: i };
+  return new TreeNode(p.el.children[i], p, schema, i);
 }
 
 function nodesOf(p: XPathNode, runs: readonly SiblingRun[], schema: DataNode): XPathNode[] {

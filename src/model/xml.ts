@@ -48,11 +48,16 @@ export const SERVER_XML_LIMITS: XmlLimits = { ...DEFAULT_XML_LIMITS, maxDepth: 2
  * anything not well-formed, a DTD, an undefined entity, an undeclared prefix
  * or a bound of `limits` exceeded throws XmlParseError, and nothing else.
  */
-export function parseXml(input: Buffer | string, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlElement {
+/**
+ * `parents: false` leaves the parent links out (a datastore's content, whose
+ * versions share subtrees): deleting them afterwards would turn every element
+ * into a slow dictionary-mode object.
+ */
+export function parseXml(input: Buffer | string, limits: XmlLimits = DEFAULT_XML_LIMITS, { parents = true }: { readonly parents?: boolean } = {}): XmlElement {
   let text = typeof input === 'string' ? input : decode(input);
   // XML 1.0 section 2.11: CR LF and a lone CR read as LF (split and join: a regular expression takes far longer per line)
   if (typeof input === 'string' && text.indexOf('\r') >= 0) text = text.split('\r\n').join('\n').split('\r').join('\n');
-  return new Parser(text, limits).document();
+  return new Parser(text, limits, parents).document();
 }
 
 const BOM = 'not UTF-8 / byte-order mark at the start (RFC 6241 section 3)';
@@ -140,6 +145,15 @@ const clip = (s: string): string => (s.length > 40 ? s.slice(0, 40) + '...' : s)
 
 const hex = (c: number): string => 'U+' + c.toString(16).toUpperCase().padStart(4, '0');
 
+/**
+ * Names and namespace URIs read before, in a direct-mapped cache: documents
+ * repeat them, and a datastore's tree then holds each once. A slot is found
+ * from a few characters and checked in place: a hit allocates nothing.
+ */
+const INTERN_SLOTS = 1024;
+const MAX_INTERNED_LENGTH = 128;
+const interned: (string | undefined)[] = new Array<string | undefined>(INTERN_SLOTS).fill(undefined);
+
 /** One document, read once from start to end. */
 class Parser {
   private i = 0;
@@ -152,7 +166,7 @@ class Parser {
   private partsEnd = 0;
   private readonly partsFrom: number[] = []; // where each open element's pieces begin
   // Namespaces in XML 1.0 section 6.1: the bindings in scope, and how to undo each declaration
-  private readonly prefixes = new Map<string, string>([['xml', XML_NS]]);
+  private readonly prefixes = new Map<string, string>().set('xml', XML_NS);
   private defaultNs = '';
   private readonly undoPrefix: (string | null)[] = []; // null: the default namespace
   private readonly undoUri: (string | undefined)[] = [];
@@ -164,11 +178,12 @@ class Parser {
   private readonly colons: number[] = [];
   private readonly values: string[] = [];
   private colon = -1; // where the colon of the last name read stands, -1 for none
-  private units = new Uint16Array(256); // scratch for normalized attribute values
+  private units?: Uint16Array; // scratch for normalized attribute values, made when first needed
 
   constructor(
     private readonly s: string,
     private readonly limits: XmlLimits,
+    private readonly parents: boolean,
   ) {
     this.n = s.length;
   }
@@ -224,7 +239,7 @@ class Parser {
     if (++this.elements > limits.maxElements) this.fail(`more than ${limits.maxElements} elements (netconf.max-xml-elements)`);
     this.i++;
     this.name('element');
-    const tag = this.copy(at + 1, this.i);
+    const tag = this.intern(at + 1, this.i);
     const colon = this.colon - at - 1;
     const { names, colons, values } = this;
     let count = 0;
@@ -238,13 +253,14 @@ class Parser {
       if (++this.attributes > limits.maxAttributes) this.fail(`more than ${limits.maxAttributes} attributes (netconf.max-xml-attributes)`);
       const start = this.i;
       this.name('attribute');
-      names[count - 1] = this.copy(start, this.i);
+      const attrName = (names[count - 1] = this.intern(start, this.i));
       colons[count - 1] = this.colon - start;
       this.space();
       if (s.charCodeAt(this.i) !== EQ) this.unexpected('after an attribute name');
       this.i++;
       this.space();
-      values[count - 1] = this.attrValue();
+      // a namespace URI is kept once, as names are
+      values[count - 1] = this.attrValue(attrName === 'xmlns' || (colons[count - 1] === 5 && attrName.startsWith('xmlns')));
     }
     if (c === SLASH && s.charCodeAt(this.i + 1) !== GT) this.unexpected('in a start tag', this.i + 1);
     this.i += c === SLASH ? 2 : 1;
@@ -263,26 +279,34 @@ class Parser {
     }
     if (count > 1) this.unique(names, count, at);
     const ns = colon < 0 ? this.defaultNs : this.resolve(tag.slice(0, colon), at);
-    const attrs: XmlAttribute[] = [];
+    let attrs: XmlAttribute[] = [];
     let qualified = 0;
     for (let k = 0; k < count; k++) {
       const name = names[k];
       const p = colons[k];
+      let a: XmlAttribute;
       if (p < 0) {
-        if (name !== 'xmlns') attrs.push({ ns: '', name, value: values[k] });
+        if (name === 'xmlns') continue;
+        a = { ns: '', name, value: values[k] };
       } else if (p !== 5 || !name.startsWith('xmlns')) {
         const prefix = name.slice(0, p);
-        attrs.push({ ns: this.resolve(prefix, at), prefix, name: name.slice(p + 1), value: values[k] });
+        a = { ns: this.resolve(prefix, at), prefix, name: name.slice(p + 1), value: values[k] };
         qualified++;
-      }
+      } else continue;
+      // an array grown by push holds room for 17: most elements have one attribute or none
+      if (attrs.length === 0) attrs = [a];
+      else attrs.push(a);
     }
     if (qualified > 1) this.uniqueExpanded(attrs, at);
 
     const parent = this.stack.length > 0 ? this.stack[this.stack.length - 1] : undefined;
-    const el: XmlElement = { ns, name: colon < 0 ? tag : tag.slice(colon + 1), attrs, children: [], text: '', parent };
+    const name = colon < 0 ? tag : tag.slice(colon + 1);
+    const el: XmlElement = this.parents ? { ns, name, attrs, children: [], text: '', parent } : { ns, name, attrs, children: [], text: '' };
     if (nsDecls) el.nsDecls = nsDecls;
-    if (parent) parent.children.push(el);
-    else this.root = el;
+    // as for attributes: a first child gets an array of one
+    if (!parent) this.root = el;
+    else if (parent.children.length === 0) parent.children = [el];
+    else parent.children.push(el);
     if (c !== SLASH) {
       this.stack.push(el);
       this.tags.push(tag);
@@ -342,15 +366,14 @@ class Parser {
 
   private undo(mark: number): void {
     const { undoPrefix, undoUri } = this;
-    for (let k = undoPrefix.length - 1; k >= mark; k--) {
-      const prefix = undoPrefix[k];
-      const uri = undoUri[k];
+    // pop, not a length set: that takes a slow path
+    while (undoPrefix.length > mark) {
+      const prefix = undoPrefix.pop() as string | null;
+      const uri = undoUri.pop();
       if (prefix === null) this.defaultNs = uri ?? '';
       else if (uri === undefined) this.prefixes.delete(prefix);
       else this.prefixes.set(prefix, uri);
     }
-    undoPrefix.length = mark;
-    undoUri.length = mark;
   }
 
   private resolve(prefix: string, at: number): string {
@@ -384,7 +407,7 @@ class Parser {
   }
 
   /** XML 1.0 section 3.1 and 3.3.3: a quoted value, references expanded, white space as spaces. */
-  private attrValue(): string {
+  private attrValue(intern: boolean): string {
     const s = this.s;
     const n = this.n;
     const q = s.charCodeAt(this.i);
@@ -402,7 +425,7 @@ class Parser {
         else if (c < SPACE) this.badChar(i);
       } else if (c >= 0xd800) i = this.wide(i, c);
     }
-    const value = plain ? this.copy(start, i) : this.normalize(start, i);
+    const value = plain ? (intern ? this.intern(start, i) : this.copy(start, i)) : this.normalize(start, i);
     this.i = i + 1;
     return value;
   }
@@ -414,7 +437,7 @@ class Parser {
    */
   private normalize(start: number, end: number): string {
     const s = this.s;
-    if (this.units.length < end - start) this.units = new Uint16Array(Math.max(end - start, 2 * this.units.length));
+    if (!this.units || this.units.length < end - start) this.units = new Uint16Array(Math.max(end - start, 2 * (this.units?.length ?? 128)));
     const units = this.units;
     let w = 0;
     for (let j = start; j < end; j++) {
@@ -580,6 +603,17 @@ class Parser {
     return to - from < 13 ? s.slice(from, to) : [s.slice(from, from + 1), s.slice(from + 1, to)].join('');
   }
 
+  /** The text of [from, to) as copy() gives it, the same string each time for a short one (a name, a namespace URI). */
+  private intern(from: number, to: number): string {
+    const s = this.s;
+    const length = to - from;
+    if (length < 13 || length > MAX_INTERNED_LENGTH) return this.copy(from, to);
+    const slot = (length * 31 + s.charCodeAt(from + 8) * 7 + s.charCodeAt(to - 1) * 131 + s.charCodeAt(to - 5) * 1031 + s.charCodeAt(from + (length >> 1))) & (INTERN_SLOTS - 1);
+    const known = interned[slot];
+    if (known !== undefined && known.length === length && s.startsWith(known, from)) return known;
+    return (interned[slot] = this.copy(from, to));
+  }
+
   private nameCharAt(i: number): boolean {
     const c = this.s.charCodeAt(i);
     return c < 0x80 ? (ASCII_NAME[c] & NAME_CHAR) !== 0 || c === COLON : (c >= 0xd800 && c <= 0xdb7f) || isWideNameChar(c);
@@ -661,8 +695,13 @@ export function child(el: XmlElement, name: string, ns?: string): XmlElement | u
 
 export const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 
-const escapeText = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const escapeAttr = (s: string): string => escapeText(s).replace(/"/g, '&quot;');
+const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+const escapeChar = (c: string): string => ESCAPES[c];
+// most values need no escaping: one test, no new string
+const TEXT_SPECIAL = /[&<>]/;
+const ATTR_SPECIAL = /[&<>"]/;
+const escapeText = (s: string): string => (TEXT_SPECIAL.test(s) ? s.replace(/[&<>]/g, escapeChar) : s);
+const escapeAttr = (s: string): string => (ATTR_SPECIAL.test(s) ? s.replace(/[&<>"]/g, escapeChar) : s);
 
 /** Serializes with a default namespace declared wherever it changes. */
 export function serialize(el: XmlElement, parentNs = ''): string {

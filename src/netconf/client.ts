@@ -3,7 +3,7 @@
 // and RFC 5277 <notification> delivery.
 import { EventEmitter } from 'node:events';
 import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
-import { encodeFrame, FrameDecoder, Framing } from './framing';
+import { encodeFrame, FrameDecoder, Framing, FrameWriter } from './framing';
 import { CAPABILITY, NS } from '../model/namespaces';
 import { child, parseXml, SERVER_XML_LIMITS, XmlElement } from '../model/xml';
 
@@ -69,7 +69,10 @@ export class NetconfClient extends EventEmitter<NetconfClientEvents> {
 
   private readonly pending = new Map<string, Pending>();
   private textPending = 0;
-  private readonly writeQueue: { bytes: Buffer; done: (err?: Error) => void }[] = [];
+  /** what waits to be written: framed <rpc>s and write()s, in order */
+  private readonly outbox: FrameWriter;
+  /** the write()s in the outbox: told once it is written */
+  private readonly written: ((err?: Error) => void)[] = [];
   private blocked = false;
   private flushScheduled = false;
   private nextMessageId = 1;
@@ -87,6 +90,7 @@ export class NetconfClient extends EventEmitter<NetconfClientEvents> {
     super();
     this.sessionId = hello.sessionId;
     this.serverCapabilities = hello.capabilities;
+    this.outbox = new FrameWriter(framingMode);
     this.closedPromise = new Promise((resolve) => this.once('close', () => resolve()));
   }
 
@@ -225,12 +229,14 @@ export class NetconfClient extends EventEmitter<NetconfClientEvents> {
     if (this.isClosed) return pending.reject(this.closeError());
     const id = String(this.nextMessageId++);
     const extra = attributes ? ' ' + attributes : '';
-    const frame = encodeFrame(`<rpc message-id="${id}" xmlns="${NS.base}"${extra}>${operationXml}</rpc>`, this.framingMode);
+    try {
+      this.outbox.add(`<rpc message-id="${id}" xmlns="${NS.base}"${extra}>${operationXml}</rpc>`);
+    } catch (e) {
+      return pending.reject(e instanceof Error ? e : new Error(String(e)));
+    }
     this.pending.set(id, pending);
     if (pending.text) this.textPending++;
-    this.write(frame).catch(() => {
-      // shutdown() rejects the pending call
-    });
+    this.scheduleFlush();
   }
 
   private attach(): void {
@@ -294,14 +300,18 @@ export class NetconfClient extends EventEmitter<NetconfClientEvents> {
   private write(bytes: Buffer): Promise<void> {
     if (this.isClosed) return Promise.reject(this.closeError());
     return new Promise<void>((resolve, reject) => {
-      this.writeQueue.push({ bytes, done: (err) => (err ? reject(err) : resolve()) });
-      if (!this.blocked && !this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => {
-          this.flushScheduled = false;
-          if (!this.blocked && !this.isClosed) this.flush();
-        });
-      }
+      this.outbox.addRaw(bytes);
+      this.written.push((err) => (err ? reject(err) : resolve()));
+      this.scheduleFlush();
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.blocked || this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      if (!this.blocked && !this.isClosed) this.flush();
     });
   }
 
@@ -309,10 +319,9 @@ export class NetconfClient extends EventEmitter<NetconfClientEvents> {
   // SSH packets), then waits for 'drain' when the channel says stop.
   private flush(): void {
     this.blocked = false;
-    const items = this.writeQueue.splice(0);
-    if (items.length === 0) return;
-    this.blocked = !this.channel.write(items.length === 1 ? items[0].bytes : Buffer.concat(items.map((i) => i.bytes)));
-    for (const item of items) item.done();
+    if (this.outbox.empty) return;
+    this.blocked = !this.channel.write(this.outbox.take());
+    for (const done of this.written.splice(0)) done();
   }
 
   private closeError(): Error {
@@ -327,7 +336,8 @@ export class NetconfClient extends EventEmitter<NetconfClientEvents> {
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
     this.textPending = 0;
-    for (const w of this.writeQueue.splice(0)) w.done(err);
+    this.outbox.clear();
+    for (const done of this.written.splice(0)) done(err);
     this.emit('close', reason);
   }
 }

@@ -370,3 +370,59 @@ export function encodeFrame(message: string | Buffer, mode: Framing): Buffer {
   pieces.push(Buffer.from('\n##\n', 'latin1'));
   return Buffer.concat(pieces);
 }
+
+const EOM_TEXT = ']]>]]>';
+const END_OF_CHUNKS = '\n##\n';
+
+/**
+ * Frames messages given as strings into one Buffer, each encoded once,
+ * straight into it (no Buffer per message). A string's UTF-8 form is far
+ * below 4294967295 octets: a message is one chunk (section 4.2).
+ */
+export class FrameWriter {
+  private readonly parts: (string | Buffer)[] = [];
+  /** octets added since the last take() */
+  bytes = 0;
+
+  constructor(public mode: Framing) {}
+
+  get empty(): boolean {
+    return this.parts.length === 0;
+  }
+
+  /** Adds one message; throws FramingError for one the framing cannot carry. */
+  add(message: string): void {
+    if (this.mode === 'eom') {
+      if (message.includes(EOM_TEXT)) throw new FramingError('end-of-message framing: message contains ]]>]]>');
+      this.parts.push(message, EOM_TEXT);
+      this.bytes += Buffer.byteLength(message) + EOM_TEXT.length;
+      return;
+    }
+    if (message.length === 0) throw new FramingError('chunked framing: an empty message has no chunk');
+    const size = Buffer.byteLength(message);
+    const header = `\n#${size}\n`;
+    this.parts.push(header, message, END_OF_CHUNKS);
+    this.bytes += header.length + size + END_OF_CHUNKS.length;
+  }
+
+  /** Adds bytes as they are, framing included. */
+  addRaw(bytes: Buffer): void {
+    this.parts.push(bytes);
+    this.bytes += bytes.length;
+  }
+
+  /** Forgets the messages added since the last take(). */
+  clear(): void {
+    this.parts.length = 0;
+    this.bytes = 0;
+  }
+
+  /** The framed messages added since the last take(), and forgets them. */
+  take(): Buffer {
+    const out = Buffer.allocUnsafe(this.bytes);
+    let at = 0;
+    for (const p of this.parts) at += typeof p === 'string' ? out.write(p, at) : p.copy(out, at);
+    this.clear();
+    return out;
+  }
+}

@@ -34,7 +34,7 @@
 // a read of 10,000 peers under the factory rules costs microseconds.
 import type { DiffEntry } from '../datastore/diff';
 import { childLookup, frameOf } from '../yang/data-tree';
-import type { DataNodeSchema, NacmDefault } from '../yang/schema';
+import type { DataNodeSchema, NacmDefault, RpcSchema } from '../yang/schema';
 import type { SchemaRegistry } from '../yang/registry';
 import { dataChildren } from '../yang/schema';
 import { Frame, pathOf } from '../yang/instance-path';
@@ -95,6 +95,8 @@ interface UserRules {
   readonly data: Readonly<Record<DataOperation, readonly Rule[]>>;
   readonly exec: readonly Rule[];
   readonly notification: readonly Rule[];
+  /** 3.4.4 decisions on the operations of loaded modules, by namespace and name */
+  readonly operations: Map<string, Map<string, boolean>>;
 }
 
 /** Section 3.3.4 global controls and the rules, parsed from /nacm:nacm. */
@@ -107,6 +109,8 @@ interface Policy {
   readonly members: ReadonlyMap<string, readonly string[]>; // user-name -> groups
   readonly ruleLists: readonly RuleList[];
   readonly users: Map<string, UserRules>;
+  /** the same, by the user object a session keeps */
+  readonly byUser: WeakMap<NacmUser, UserRules>;
 }
 
 /** Users remembered per policy; past this the cache starts again. */
@@ -149,6 +153,8 @@ export class AccessControl {
   /** a config-change target's nodes, parsed once for every subscriber (null: it names no node) */
   private readonly targets = new WeakMap<XmlElement, readonly XmlElement[] | null>();
   private modulePrefixes?: ReadonlyMap<string, string>;
+  /** top-level schema nodes found, by namespace and name (the schema does not change) */
+  private readonly tops = new Map<string, Map<string, DataNodeSchema>>();
 
   constructor(
     private readonly schema: SchemaRegistry,
@@ -162,17 +168,30 @@ export class AccessControl {
     const policy = this.policy();
     // steps 1-3
     if (!policy.enabled || user.recovery || (ns === NS.base && name === 'close-session')) return true;
-    const rpc = this.schema.rpc(ns, name);
-    const moduleName = rpc?.module ?? this.moduleOf(ns);
-    // steps 4-8
-    const rule = this.userRules(policy, user).exec.find((r) => moduleMatches(r, moduleName) && (r.type.kind === 'any' || (r.type.kind === 'protocol-operation' && nameMatches(r.type.rpcName, name))));
-    let permit: boolean;
-    if (rule) permit = rule.permit;
-    else if (rpc?.nacm === 'default-deny-all') permit = false; // step 10
-    else if (ns === NS.base && (name === 'kill-session' || name === 'delete-config')) permit = false; // step 11, sections 3.2.7, 3.2.10
-    else permit = policy.execPermit; // step 12
+    const rules = this.userRules(policy, user);
+    let permit = rules.operations.get(ns)?.get(name);
+    if (permit === undefined) {
+      const rpc = this.schema.rpc(ns, name);
+      permit = this.execDecision(policy, rules, ns, name, rpc);
+      // remembered for the operations of loaded modules only: the others are as many as clients send
+      if (rpc) {
+        const byName = rules.operations.get(ns) ?? new Map<string, boolean>();
+        rules.operations.set(ns, byName.set(name, permit));
+      }
+    }
     if (!permit) this.counters.deniedOperations++;
     return permit;
+  }
+
+  /** Steps 4-12 of 3.4.4. */
+  private execDecision(policy: Policy, rules: UserRules, ns: string, name: string, rpc: RpcSchema | undefined): boolean {
+    const moduleName = rpc?.module ?? this.moduleOf(ns);
+    // steps 4-8
+    const rule = rules.exec.find((r) => moduleMatches(r, moduleName) && (r.type.kind === 'any' || (r.type.kind === 'protocol-operation' && nameMatches(r.type.rpcName, name))));
+    if (rule) return rule.permit;
+    if (rpc?.nacm === 'default-deny-all') return false; // step 10
+    if (ns === NS.base && (name === 'kill-session' || name === 'delete-config')) return false; // step 11, sections 3.2.7, 3.2.10
+    return policy.execPermit; // step 12
   }
 
   /** Sections 3.2.4, 3.4.5: the nodes the user may read; the others are omitted silently with their descendants. */
@@ -182,7 +201,7 @@ export class AccessControl {
     const rules = this.userRules(policy, user).data.read;
     const out: XmlElement[] = [];
     for (const el of nodes) {
-      const kept = this.readable(policy, rules, this.step(undefined, el, this.schema.topLevel(el.ns, el.name)));
+      const kept = this.readable(policy, rules, this.step(undefined, el, this.topLevel(el.ns, el.name)));
       if (kept) out.push(kept);
     }
     return out;
@@ -300,6 +319,7 @@ export class AccessControl {
       members,
       ruleLists,
       users: new Map(),
+      byUser: new WeakMap(),
     };
   }
 
@@ -376,9 +396,14 @@ export class AccessControl {
 
   /** Steps 3-6 of 3.4.4/3.4.5/3.4.6 once per user: the user's groups, the rule-lists of those groups, their rules by access operation. */
   private userRules(policy: Policy, user: NacmUser): UserRules {
-    const key = [user.name, ...user.externalGroups].join('\n');
-    let u = policy.users.get(key);
+    let u = policy.byUser.get(user);
     if (u) return u;
+    const key = [user.name, ...user.externalGroups].join('\n');
+    u = policy.users.get(key);
+    if (u) {
+      policy.byUser.set(user, u);
+      return u;
+    }
     const groups = new Set([...(policy.members.get(user.name) ?? []), ...(policy.externalGroups ? user.externalGroups : [])]);
     // "If no groups are found", no rule-list applies, not even group '*'
     const rules = groups.size ? policy.ruleLists.filter((rl) => rl.groups.has('*') || [...rl.groups].some((g) => groups.has(g))).flatMap((rl) => rl.rules) : [];
@@ -387,10 +412,23 @@ export class AccessControl {
       data: { create: dataRules('create'), read: dataRules('read'), update: dataRules('update'), delete: dataRules('delete') },
       exec: rules.filter((r) => r.operations.has('exec') && (r.type.kind === 'any' || r.type.kind === 'protocol-operation')),
       notification: rules.filter((r) => r.operations.has('read') && (r.type.kind === 'any' || r.type.kind === 'notification')),
+      operations: new Map(),
     };
     if (policy.users.size >= USER_CACHE_LIMIT) policy.users.clear();
     policy.users.set(key, u);
+    policy.byUser.set(user, u);
     return u;
+  }
+
+  private topLevel(ns: string, name: string): DataNodeSchema | undefined {
+    const known = this.tops.get(ns)?.get(name);
+    if (known) return known;
+    const node = this.schema.topLevel(ns, name);
+    if (node) {
+      const byName = this.tops.get(ns) ?? new Map<string, DataNodeSchema>();
+      this.tops.set(ns, byName.set(name, node));
+    }
+    return node;
   }
 
   private moduleOf(ns: string): string {
@@ -410,7 +448,7 @@ export class AccessControl {
     let up: Step | undefined;
     let schema: DataNodeSchema | undefined;
     for (const a of change.ancestors) {
-      schema = up ? childSchema(schema, a) : this.schema.topLevel(a.ns, a.name);
+      schema = up ? childSchema(schema, a) : this.topLevel(a.ns, a.name);
       up = this.step(up, a, schema);
     }
     const el = change.after ?? change.before;
@@ -481,7 +519,7 @@ export class AccessControl {
     if (!nodes) return false; // no target, or one naming no node this server knows: nothing it may be shown
     let at: Step | undefined;
     for (const el of nodes) {
-      const schema = at ? childSchema(at.schema, el) : this.schema.topLevel(el.ns, el.name);
+      const schema = at ? childSchema(at.schema, el) : this.topLevel(el.ns, el.name);
       at = this.step(at, el, schema);
       if (!this.decide(policy, rules, at, 'read').permit) return false;
       // a list entry whose key may not be read is no entry (readable())

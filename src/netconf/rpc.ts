@@ -22,7 +22,8 @@ export class ReplyWhen {
 /** Resolves with the children of <rpc-reply> (none means <ok/>), or with their promise in a ReplyWhen. */
 export type OperationHandler = (op: XmlElement, ctx: RpcContext) => Promise<XmlElement[] | ReplyWhen> | XmlElement[];
 
-export const operationKey = (ns: string, name: string): string => `${ns} ${name}`;
+/** Handlers by module namespace, then operation name. */
+export type OperationTable = ReadonlyMap<string, ReadonlyMap<string, OperationHandler>>;
 
 /**
  * Checks an operation's input against its schema before the handler runs;
@@ -42,7 +43,7 @@ export interface ServerStatistics {
 
 export class RpcDispatcher {
   constructor(
-    private readonly operations: ReadonlyMap<string, OperationHandler>,
+    private readonly operations: OperationTable,
     private readonly validateInput: InputValidator,
     private readonly guard: OperationGuard,
     private readonly stats: ServerStatistics,
@@ -50,7 +51,8 @@ export class RpcDispatcher {
     private readonly log: Logger,
   ) {}
 
-  readonly handle = async (session: NetconfSession, message: Buffer): Promise<RpcOutcome> => {
+  /** The outcome, at once when the operation's handler answers at once. */
+  readonly handle = (session: NetconfSession, message: Buffer): RpcOutcome | Promise<RpcOutcome> => {
     let rpc: XmlElement | undefined;
     try {
       rpc = parseRpc(message, this.xmlLimits);
@@ -69,7 +71,7 @@ export class RpcDispatcher {
       this.guard(op, ctx);
       // an operation of a loaded module is validated even before it has a handler
       const inSchema = this.validateInput(op);
-      const handler = this.operations.get(operationKey(op.ns || NS.base, op.name));
+      const handler = this.operations.get(op.ns || NS.base)?.get(op.name);
       if (!handler) {
         throw new NetconfRpcError({
           type: ErrorType.protocol,
@@ -78,14 +80,22 @@ export class RpcDispatcher {
           message: inSchema ? `operation ${op.name} is not implemented yet` : `operation ${op.name} is not supported`,
         });
       }
-      const result = await handler(op, ctx);
-      if (!(result instanceof ReplyWhen)) return okReply(rpc, result);
+      const result = handler(op, ctx);
+      if (Array.isArray(result)) return okReply(rpc, result);
       const request = rpc;
-      return { reply: result.done.then((children) => okReply(request, children), (e: unknown) => this.errorReply(request, e, session)) };
+      return result.then(
+        (r) => this.outcome(request, r, session),
+        (e: unknown) => this.errorReply(request, e, session),
+      );
     } catch (e) {
       return this.errorReply(rpc, e, session);
     }
   };
+
+  private outcome(rpc: XmlElement, result: XmlElement[] | ReplyWhen, session: NetconfSession): RpcOutcome {
+    if (!(result instanceof ReplyWhen)) return okReply(rpc, result);
+    return { reply: result.done.then((children) => okReply(rpc, children), (e: unknown) => this.errorReply(rpc, e, session)) };
+  }
 
   private errorReply(rpc: XmlElement | undefined, e: unknown, session: NetconfSession): string {
     const errors = e instanceof NetconfRpcErrors ? e.errors : [toRpcError(e, this.log, session.id)];

@@ -7,7 +7,7 @@ import { SchemaRegistry } from '../yang/registry';
 import { CAPABILITY, NS } from '../model/namespaces';
 import { InputBudget } from './input-budget';
 import { NotificationStream } from './notifications';
-import { InputValidator, OperationHandler, operationKey, RpcContext, RpcDispatcher, ServerStatistics } from './rpc';
+import { InputValidator, OperationHandler, RpcContext, RpcDispatcher, ServerStatistics } from './rpc';
 import { ErrorTag, ErrorType, NetconfRpcError } from '../model/rpc-error';
 import { NetconfSession, SessionLimits, SessionTransport, TerminationReason } from './session';
 import { elem, XmlElement } from '../model/xml';
@@ -52,7 +52,12 @@ const PERMIT_ALL: SessionAccess = {
 export interface StateProvider {
   readonly ns: string;
   readonly name: string;
-  build(): XmlElement;
+  /**
+   * `children`: the local names of the only children a subtree filter can
+   * select or test (RFC 6241 section 6.2); the node may leave the others out.
+   * Undefined: all of them.
+   */
+  build(children?: ReadonlySet<string>): XmlElement;
 }
 
 export interface GlobalStatistics extends ServerStatistics {
@@ -72,7 +77,7 @@ export class NetconfServer {
   readonly stream: NotificationStream;
   readonly capabilities: string[];
   readonly access: SessionAccess;
-  private readonly operations = new Map<string, OperationHandler>();
+  private readonly operations = new Map<string, Map<string, OperationHandler>>();
   private readonly stateProviders: StateProvider[] = [];
   private readonly dispatcher: RpcDispatcher;
   private readonly sessionEndHooks: ((s: NetconfSession) => void)[] = [];
@@ -96,7 +101,8 @@ export class NetconfServer {
 
   /** Operations are keyed by module namespace and name (RFC 6241 section 4.1). */
   registerOperation(ns: string, name: string, handler: OperationHandler): void {
-    this.operations.set(operationKey(ns, name), handler);
+    const byName = this.operations.get(ns) ?? new Map<string, OperationHandler>();
+    this.operations.set(ns, byName.set(name, handler));
   }
 
   registerStateProvider(p: StateProvider): void {
@@ -114,10 +120,15 @@ export class NetconfServer {
     this.sessionEndHooks.push(hook);
   }
 
-  /** State nodes a filter can select; all of them without a filter. */
+  /** State nodes a filter can select, with the children it can select; all of them without a filter. */
   state(filter?: readonly XmlElement[]): XmlElement[] {
-    const wanted = (p: StateProvider): boolean => !filter || filter.some((f) => f.name === p.name && (f.ns === '' || f.ns === p.ns));
-    return this.stateProviders.filter(wanted).map((p) => p.build());
+    if (!filter) return this.stateProviders.map((p) => p.build());
+    const out: XmlElement[] = [];
+    for (const p of this.stateProviders) {
+      const roots = filter.filter((f) => f.name === p.name && (f.ns === '' || f.ns === p.ns));
+      if (roots.length > 0) out.push(p.build(childNames(roots)));
+    }
+    return out;
   }
 
   canOpenSession(): boolean {
@@ -161,6 +172,21 @@ export class NetconfServer {
     log.info('session ended', { reason, killedBy });
     this.publish(sessionEnd(s, reason, killedBy));
   }
+}
+
+/**
+ * The names of the filter nodes below `roots` (RFC 6241 section 6.2.3
+ * containment): a data child named by none of them is neither selected nor
+ * tested. Undefined when a root has no child elements: a selection node
+ * (6.2.4) takes the whole subtree, a content match node (6.2.5) tests it.
+ */
+function childNames(roots: readonly XmlElement[]): ReadonlySet<string> | undefined {
+  const names = new Set<string>();
+  for (const r of roots) {
+    if (r.children.length === 0) return undefined;
+    for (const c of r.children) names.add(c.name);
+  }
+  return names;
 }
 
 /** RFC 6470 section 2.2 common-session-parms. */

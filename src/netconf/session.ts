@@ -1,6 +1,6 @@
 // NETCONF session core (RFC 6241 section 8.1 hello exchange, RFC 6242 framing).
 // No I/O: the transport adapter feeds received bytes and is given onWrite.
-import { encodeFrame, FrameDecoder, Framing, FramingError } from './framing';
+import { FrameDecoder, FrameWriter, FramingError } from './framing';
 import { BudgetHolder, InputBudget } from './input-budget';
 import { CAPABILITY, NS } from '../model/namespaces';
 import { parseXml, serialize, XmlElement, XmlLimits, XmlParseError, elem } from '../model/xml';
@@ -33,8 +33,8 @@ export interface SessionTransport {
 /** The serialized <rpc-reply>, or its promise when the reply waits for the operation's change to be saved. */
 export type RpcOutcome = string | { readonly reply: Promise<string> };
 
-/** Handles one <rpc>. */
-export type RpcHandler = (session: NetconfSession, message: Buffer) => Promise<RpcOutcome>;
+/** Handles one <rpc>; an outcome known at once is returned as it is, not as a promise. */
+export type RpcHandler = (session: NetconfSession, message: Buffer) => RpcOutcome | Promise<RpcOutcome>;
 
 export interface SessionEvents {
   /** the hello exchange completed */
@@ -57,7 +57,6 @@ export class NetconfSession implements BudgetHolder {
   clientCapabilities: readonly string[] = [];
   private state: State = 'hello-wait';
   private readonly decoder: FrameDecoder;
-  private framing: Framing = 'eom';
   private readonly pending: Buffer[] = [];
   private pendingBytes = 0;
   private helloTimer?: NodeJS.Timeout;
@@ -65,13 +64,14 @@ export class NetconfSession implements BudgetHolder {
   private paused = false;
   private backpressured = false;
   /** frames waiting to be written: corked for the rest of this turn, or behind backpressure */
-  private readonly outbox: Buffer[] = [];
-  private outboxBytes = 0;
+  private readonly outbox = new FrameWriter('eom');
   private flushScheduled = false;
   private queuedNotifications = 0;
   private endReason: TerminationReason = 'dropped';
   private killedBy?: number;
   private waitDrain?: () => void;
+  /** what the input budget was last told this session holds */
+  private accounted = 0;
 
   constructor(
     readonly id: number,
@@ -96,7 +96,7 @@ export class NetconfSession implements BudgetHolder {
   start(): void {
     const caps = this.serverCapabilities.map((c) => elem(NS.base, 'capability', c));
     const hello = elem(NS.base, 'hello', [elem(NS.base, 'capabilities', caps), elem(NS.base, 'session-id', this.id)]);
-    this.send(Buffer.from('<?xml version="1.0" encoding="UTF-8"?>' + serialize(hello)));
+    this.send('<?xml version="1.0" encoding="UTF-8"?>' + serialize(hello));
     this.flush();
     this.helloTimer = setTimeout(() => {
       this.log.warn('no client hello in time, ending session', { session: this.id, helloTimeoutMs: this.limits.helloTimeoutMs });
@@ -123,13 +123,15 @@ export class NetconfSession implements BudgetHolder {
       this.finish(this.state === 'hello-wait' ? 'bad-hello' : 'other');
       return;
     }
-    this.accountInput();
-    if (this.state !== 'established') return;
-    if (this.pending.length >= this.limits.maxPendingRpcs && !this.paused) {
-      this.paused = true;
-      this.transport.pause();
+    if (this.state === 'established') {
+      if (this.pending.length >= this.limits.maxPendingRpcs && !this.paused) {
+        this.paused = true;
+        this.transport.pause();
+      }
+      void this.processPending();
     }
-    void this.processPending();
+    // after the requests handled at once: they are held no longer
+    this.accountInput();
   }
 
   /** The transport may be written again. */
@@ -149,7 +151,7 @@ export class NetconfSession implements BudgetHolder {
     if (this.state === 'ended') return;
     this.state = 'ended';
     this.dropInput();
-    this.outbox.length = 0;
+    this.outbox.clear();
     this.waitDrain?.();
     this.events.onEnded(this, this.endReason, this.killedBy);
   }
@@ -168,7 +170,7 @@ export class NetconfSession implements BudgetHolder {
       return;
     }
     this.counters.outNotifications++;
-    this.send(Buffer.from(xml));
+    this.send(xml);
   }
 
   /** close-session (RFC 6241 section 7.8): the session ends once the current reply is written. */
@@ -200,12 +202,17 @@ export class NetconfSession implements BudgetHolder {
     clearTimeout(this.helloTimer);
     this.pending.length = 0;
     this.pendingBytes = 0;
+    this.accounted = 0;
     this.inputBudget.set(this, 0);
   }
 
   /** Tells the budget what this session holds: the message in progress and the requests waiting. */
   private accountInput(): void {
-    if (this.state === 'hello-wait' || this.state === 'established') this.inputBudget.set(this, this.decoder.buffered + this.pendingBytes);
+    if (this.state !== 'hello-wait' && this.state !== 'established') return;
+    const held = this.decoder.buffered + this.pendingBytes;
+    if (held === this.accounted) return;
+    this.accounted = held;
+    this.inputBudget.set(this, held);
   }
 
   private acceptHello(message: Buffer): boolean {
@@ -224,8 +231,8 @@ export class NetconfSession implements BudgetHolder {
     const base11 = list.includes(CAPABILITY.base11);
     if (!base11 && !list.includes(CAPABILITY.base10)) return this.badHello('client hello has no common base capability');
     this.clientCapabilities = list;
-    this.framing = base11 ? 'chunked' : 'eom';
-    this.decoder.setMode(this.framing);
+    this.outbox.mode = base11 ? 'chunked' : 'eom';
+    this.decoder.setMode(this.outbox.mode);
     clearTimeout(this.helloTimer);
     this.state = 'established';
     this.events.onEstablished(this);
@@ -241,7 +248,8 @@ export class NetconfSession implements BudgetHolder {
   /**
    * Requests are handled one at a time, in order (RFC 6241 section 4.1).
    * While a reply waits for its change to be saved the next request is
-   * handled; replies leave in the order of the requests.
+   * handled; replies leave in the order of the requests. A reply known at
+   * once goes out without waiting a turn of the microtask queue.
    */
   private async processPending(): Promise<void> {
     if (this.processing) return;
@@ -251,12 +259,25 @@ export class NetconfSession implements BudgetHolder {
       while (this.pending.length > 0 && this.state === 'established') {
         const message = this.pending.shift() as Buffer;
         this.pendingBytes -= message.length;
-        this.accountInput();
-        const outcome = await this.handleRpc(this, message);
-        const waits = typeof outcome !== 'string';
-        unsent.push(waits ? outcome.reply : outcome);
-        if (waits && this.pending.length > 0 && unsent.length < MAX_UNSENT_REPLIES) continue;
-        if (!(await this.sendReplies(unsent.splice(0)))) break;
+        // the budget is told before each wait, and by feed() after what is handled at once
+        let outcome = this.handleRpc(this, message);
+        if (outcome instanceof Promise) {
+          this.accountInput();
+          outcome = await outcome;
+        }
+        if (typeof outcome === 'string' && unsent.length === 0) {
+          if (!this.sendReply(outcome)) break;
+          if (this.backpressured) {
+            this.accountInput();
+            await new Promise<void>((res) => (this.waitDrain = res));
+          }
+        } else {
+          const waits = typeof outcome !== 'string';
+          unsent.push(typeof outcome !== 'string' ? outcome.reply : outcome);
+          if (waits && this.pending.length > 0 && unsent.length < MAX_UNSENT_REPLIES) continue;
+          this.accountInput();
+          if (!(await this.sendReplies(unsent.splice(0)))) break;
+        }
         if (this.paused && this.pending.length < this.limits.maxPendingRpcs / 2) {
           this.paused = false;
           this.transport.resume();
@@ -264,22 +285,28 @@ export class NetconfSession implements BudgetHolder {
       }
     } finally {
       this.processing = false;
+      this.accountInput();
     }
   }
 
   /** Sends replies in order; false once the session is closing or gone. */
   private async sendReplies(replies: readonly (string | Promise<string>)[]): Promise<boolean> {
     for (const r of replies) {
-      const reply = await r;
-      const state = this.currentState(); // may have changed while the operation ran
-      if (state === 'ended') return false;
-      this.send(Buffer.from(reply));
-      if (state === 'closing') {
-        this.flush();
-        this.transport.end();
-        return false;
-      }
+      if (!this.sendReply(await r)) return false;
       if (this.backpressured) await new Promise<void>((res) => (this.waitDrain = res));
+    }
+    return true;
+  }
+
+  /** Sends one reply; false once the session is closing (the reply was its last message) or gone. */
+  private sendReply(reply: string): boolean {
+    const state = this.currentState(); // may have changed while the operation ran
+    if (state === 'ended') return false;
+    this.send(reply);
+    if (state === 'closing') {
+      this.flush();
+      this.transport.end();
+      return false;
     }
     return true;
   }
@@ -293,13 +320,11 @@ export class NetconfSession implements BudgetHolder {
    * close-session). Frames made in one turn of the event loop leave in one
    * write (pipelined replies, notification bursts), up to CORK_BYTES.
    */
-  private send(message: Buffer): void {
+  private send(message: string): void {
     if (this.state === 'ended') return;
-    const frame = encodeFrame(message, this.framing);
-    this.outbox.push(frame);
-    this.outboxBytes += frame.length;
+    this.outbox.add(message);
     if (this.backpressured) return;
-    if (this.outboxBytes >= CORK_BYTES) this.flush();
+    if (this.outbox.bytes >= CORK_BYTES) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => {
@@ -310,10 +335,7 @@ export class NetconfSession implements BudgetHolder {
   }
 
   private flush(): void {
-    if (this.backpressured || this.outbox.length === 0 || this.state === 'ended') return;
-    const data = this.outbox.length === 1 ? this.outbox[0] : Buffer.concat(this.outbox, this.outboxBytes);
-    this.outbox.length = 0;
-    this.outboxBytes = 0;
-    this.backpressured = !this.transport.write(data);
+    if (this.backpressured || this.outbox.empty || this.state === 'ended') return;
+    this.backpressured = !this.transport.write(this.outbox.take());
   }
 }

@@ -3,11 +3,12 @@
 // limits, channels, the `netconf` subsystem, backpressure.
 import { timingSafeEqual } from 'node:crypto';
 import { AddressInfo, createServer, Server as TcpServer, Socket } from 'node:net';
-import {
+import type {
   Algorithms, AuthContext, CipherAlgorithm, CompressionAlgorithm, Connection, KexAlgorithm, MacAlgorithm, ParsedKey,
-  PublicKeyAuthContext, Server, ServerChannel, ServerHostKeyAlgorithm, Session, utils,
+  PublicKeyAuthContext, Server as SshServer, ServerChannel, ServerHostKeyAlgorithm, Session,
 } from 'ssh2';
 import { Logger } from '../log';
+import { parseKey, Server } from './ssh2';
 import { LoginLimiter, LoginLimits } from './login-limiter';
 import { NetconfServer } from './server';
 
@@ -66,7 +67,7 @@ const METHODS: ['publickey', 'password'] = ['publickey', 'password'];
 const LOGGED_NAME_MAX = 64;
 
 export class NetconfSshServer {
-  private readonly ssh: Server;
+  private readonly ssh: SshServer;
   private readonly tcp: TcpServer;
   private readonly limiter: LoginLimiter;
   /** keyed by the remote address and port ssh2 reports for the connection */
@@ -325,7 +326,7 @@ export class NetconfSshServer {
  * (For an RSA key ssh2 also offers 'ssh-rsa', last.)
  */
 function sshAlgorithms(lists: SshAlgorithmLists, hostKey: Buffer): Algorithms {
-  const parsed = utils.parseKey(hostKey);
+  const parsed = parseKey(hostKey);
   if (parsed instanceof Error) throw new Error(`netconf.host-key: ${parsed.message}`);
   const keyType = (Array.isArray(parsed) ? (parsed[0] as ParsedKey) : parsed).type;
   const usable = keyType === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [keyType];

@@ -36,7 +36,9 @@ interface Context {
 export function applySubtreeFilter(filter: readonly XmlElement[], data: readonly XmlElement[], opts: SubtreeFilterOptions = {}): XmlElement[] {
   const selection = selectTop(filter, data, newContext(opts.listKeys));
   if (!selection) return [];
-  return sortedEntries(selection).map(([i, sel]) => build(data[i], sel, undefined));
+  const out: XmlElement[] = [];
+  for (const [i, sel] of sortedEntries(selection)) out.push(build(data[i], sel, undefined));
+  return out;
 }
 
 /**
@@ -70,7 +72,7 @@ function selectTop(filter: readonly XmlElement[], data: readonly XmlElement[], c
   if (filter.length === 0) return undefined; // 6.4.2: an empty filter selects nothing
   const set = siblingSet(filter, ctx);
   if (!allContentMatch(set, data)) return undefined;
-  return selectChildren(set, data, [], '', undefined, ctx);
+  return selectChildren(set, data, [], '', false, ctx);
 }
 
 /** RFC 6241 6.2.1 namespace selection and 6.2.2 attribute match expressions. */
@@ -118,7 +120,7 @@ function selectNode(f: XmlElement, d: XmlElement, path: string[], ctx: Context):
   // the selected nodes. Given listKeys we do, as most servers do, so every
   // returned entry can be told apart; they go only into an entry that
   // something else in the filter selected.
-  return selectChildren(set, d.children, path, d.ns, listKeysOf(d.ns, path, ctx), ctx);
+  return selectChildren(set, d.children, path, d.ns, true, ctx);
 }
 
 /** 6.2.5: content match nodes are ANDed; one false excludes the whole sibling set. */
@@ -136,11 +138,12 @@ function selectChildren(
   dataChildren: readonly XmlElement[],
   path: string[], // a stack: names down to the parent of dataChildren
   ns: string,
-  keys: readonly string[] | undefined,
+  entry: boolean, // the parent may be a list entry, whose keys come along
   ctx: Context,
 ): Map<number, Selection> | undefined {
   const selected = new Map<number, Selection>();
   let anySelected = false;
+  let keys: readonly string[] | undefined | null = entry ? null : undefined; // null: not looked up yet
   for (let i = 0; i < dataChildren.length; i++) {
     const d = dataChildren[i];
     let sel: Selection | undefined = set.contentMatch.some((c) => contentMatches(c, d)) ? true : undefined;
@@ -158,7 +161,7 @@ function selectChildren(
     if (sel !== undefined) {
       anySelected = true;
       selected.set(i, sel);
-    } else if (keys?.includes(d.name) && d.ns === ns) {
+    } else if (d.ns === ns && keys !== undefined && (keys ??= listKeysOf(ns, path, ctx))?.includes(d.name)) {
       selected.set(i, true);
     }
   }
@@ -184,13 +187,19 @@ function merge(a: Selection, b: Selection): Selection {
   return a;
 }
 
-function sortedEntries(m: Map<number, Selection>): [number, Selection][] {
-  return [...m].sort((x, y) => x[0] - y[0]);
+/** The selection in document order (a merge may have added indexes out of order). */
+function sortedEntries(m: Map<number, Selection>): Iterable<[number, Selection]> {
+  let last = -1;
+  for (const i of m.keys()) {
+    if (i < last) return [...m].sort((x, y) => x[0] - y[0]);
+    last = i;
+  }
+  return m;
 }
 
 /** Builds the fresh output element for data node `d` under `sel`, in document order. */
 function build(d: XmlElement, sel: Selection, parent: XmlElement | undefined): XmlElement {
-  const out: XmlElement = { ns: d.ns, name: d.name, attrs: d.attrs.map((a) => ({ ...a })), children: [], text: '' };
+  const out: XmlElement = { ns: d.ns, name: d.name, attrs: d.attrs.length === 0 ? [] : d.attrs.map((a) => ({ ...a })), children: [], text: '' };
   if (d.nsDecls) out.nsDecls = { ...d.nsDecls };
   if (parent) out.parent = parent;
   if (sel === true) {

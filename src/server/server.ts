@@ -1,7 +1,6 @@
 // The composition root: config in, a running NETCONF server out.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { utils } from 'ssh2';
 import { BgpEngine } from '../bgp/engine';
 import { Datastores } from '../datastore/store';
 import { Logger } from '../log';
@@ -15,6 +14,7 @@ import { registerNotifications } from '../netconf/operations/notifications';
 import { NetconfRpcError } from '../model/rpc-error';
 import { NetconfServer } from '../netconf/server';
 import { NetconfSshServer } from '../netconf/ssh-server';
+import { generateKeyPairSync, parseKey } from '../netconf/ssh2';
 import { elem, XmlElement } from '../model/xml';
 import { moduleCapabilities, moduleSet, yangLibraryProviders } from '../netconf/yang-library';
 import { jsonToXml } from '../yang/json';
@@ -57,8 +57,8 @@ export interface RunningServer {
  */
 function newHostKey(): string {
   for (let attempt = 0; attempt < 10; attempt++) {
-    const { private: key } = utils.generateKeyPairSync('ed25519');
-    if (!(utils.parseKey(key) instanceof Error)) return key;
+    const { private: key } = generateKeyPairSync('ed25519');
+    if (!(parseKey(key) instanceof Error)) return key;
   }
   throw new Error('could not generate an SSH host key that ssh2 can read');
 }
@@ -72,7 +72,7 @@ function hostKey(file: string, log: Logger): Buffer {
     log.info('generated SSH host key', { file });
   }
   const key = readFileSync(file);
-  const parsed = utils.parseKey(key);
+  const parsed = parseKey(key);
   if (parsed instanceof Error) throw new Error(`host key ${file}: ${parsed.message}`);
   return key;
 }
@@ -107,9 +107,14 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   log.info('YANG modules loaded', { modules: schema.modules().length });
   for (const d of schema.diagnostics()) log.debug('YANG module note', { module: d.module, by: d.source, note: d.message });
   const users = new UserDirectory(config.netconf.users);
-  const initial = config.initialContent ? initialContent(schema, config.initialContent) : [];
-  // RFC 8341 section 3.5: a first start gets access rules for the users' levels unless the initial content has its own
-  if (!initial.some((n) => n.ns === NS.nacm && n.name === 'nacm')) initial.push(factoryNacm());
+  // converted only on a first start: a restart from the state directory does not read it
+  const initial = (): XmlElement[] => {
+    const json = config.initialContent;
+    const nodes = json ? initialContent(schema, json) : [];
+    // RFC 8341 section 3.5: a first start gets access rules for the users' levels unless the initial content has its own
+    if (!nodes.some((n) => n.ns === NS.nacm && n.name === 'nacm')) nodes.push(factoryNacm());
+    return nodes;
+  };
   const datastores = await Datastores.open({ schema, stateDir: config.stateDir, initial, log });
   const nacm = new AccessControl(schema, () => datastores.get('running').find((n) => n.ns === NS.nacm && n.name === 'nacm'));
   // a session's user and its groups do not change: made once, not at every access check

@@ -1,7 +1,8 @@
 // The configured NETCONF users and how they prove who they are.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ParsedKey, utils } from 'ssh2';
+import type { ParsedKey } from 'ssh2';
 import { SshAuthenticator } from '../netconf/ssh-server';
+import { parseKey } from '../netconf/ssh2';
 import { ConfigError, UserConfig } from './config';
 import { isSupportedPasswordHash, verifyPasswordHash } from './crypt';
 
@@ -24,7 +25,7 @@ export class UserDirectory implements SshAuthenticator {
         throw new ConfigError(`netconf.users[${i}].password-hash: expected a crypt $5$ or $6$ hash`);
       }
       const keys = u.authorizedKeys.map((line, k) => {
-        const key = utils.parseKey(line);
+        const key = parseKey(line);
         if (key instanceof Error) throw new ConfigError(`netconf.users[${i}].authorized-keys[${k}]: ${key.message}`);
         return Array.isArray(key) ? (key[0] as ParsedKey) : key;
       });

@@ -8,6 +8,7 @@
 // links: a node here is an element plus the chain of its ancestors (XPathNode).
 // Limit, on purpose: defaults are added without looking at the `when` of the
 // defaulted node.
+import { sharedEnds } from '../model/array-ends';
 import type { XmlElement } from '../model/xml';
 import type { CaseSchema, ChoiceSchema, DataNodeSchema, YangType } from './schema';
 import type { SchemaRegistry } from './registry';
@@ -121,6 +122,27 @@ export interface XPathNode {
   readonly implicit?: boolean;
   /** position among the parent's children (computed when needed); implicit nodes stand where schema order puts them (see position()) */
   index?: number;
+  /** a stand-in's schema position (standIn()) */
+  readonly order?: number;
+}
+
+/**
+ * The nodes this module and validation make. A class, not object literals:
+ * V8 pretenures the objects of a literal whose objects survived young
+ * collections (a full validation holds the nodes of 10,000 peers), and a
+ * commit's nodes, then made in the old generation, kept the version they
+ * point into (its 80 KB peer array) alive until a full collection. Objects
+ * made by `new` are never pretenured.
+ */
+export class TreeNode implements XPathNode {
+  constructor(
+    readonly el: XmlElement,
+    readonly parent: XPathNode | undefined,
+    readonly schema: DataNode | undefined,
+    public index?: number,
+    readonly implicit?: boolean,
+    readonly order?: number,
+  ) {}
 }
 
 /** A run of consecutive siblings with one name. */
@@ -141,6 +163,15 @@ function implicitElement(n: DataNode, text: string, order: number): XmlElement {
   const el: XmlElement = { ns: n.namespace, name: n.name, attrs: [], children: [], text };
   implicitOrder.set(el, order);
   return el;
+}
+
+/**
+ * A node of schema position `order` under `parent` that is not there, as a
+ * `when` of that node is evaluated on it (RFC 7950 section 7.21.5): where it
+ * would stand is worked out only if asked.
+ */
+export function standIn(node: DataNode, parent: XPathNode, order: number): XPathNode {
+  return new TreeNode({ ns: node.namespace, name: node.name, attrs: [], children: [], text: '' }, parent, node, undefined, false, order);
 }
 
 /** Runs of children[from, to). */
@@ -164,16 +195,16 @@ function scanRuns(children: readonly XmlElement[], from: number, to: number): Ru
 // A new version of a long child array (10,000 peers) is a new array holding
 // the same elements but a few. Reading every element's name costs a cache
 // miss each; comparing the array with the previous version of the same node
-// pointer by pointer (a common prefix and suffix) and reading only the
-// elements in between is exact and several times cheaper.
+// pointer by pointer (a common prefix and suffix, or the ends the edit that
+// made it kept: model/array-ends.ts) and reading only the elements in between
+// is exact and several times cheaper.
 const REBASE_FROM = 1024;
 const lastRuns = new Map<string, { readonly children: readonly XmlElement[]; readonly runs: readonly Run[] }>();
 
 function rebaseRuns(old: readonly XmlElement[], oldRuns: readonly Run[], now: readonly XmlElement[]): Run[] {
   const max = Math.min(old.length, now.length);
-  let pre = 0;
+  let { prefix: pre, suffix: suf } = sharedEnds(old, now);
   while (pre < max && old[pre] === now[pre]) pre++;
-  let suf = 0;
   while (suf < max - pre && old[old.length - 1 - suf] === now[now.length - 1 - suf]) suf++;
   const shift = now.length - old.length;
   const parts: Run[] = [];
@@ -238,7 +269,7 @@ export class AccessibleTree {
     content: readonly XmlElement[],
   ) {
     this.index = schemaIndex(registry);
-    this.root = { el: { ns: '', name: '', attrs: [], children: content as XmlElement[], text: '' } };
+    this.root = new TreeNode({ ns: '', name: '', attrs: [], children: content as XmlElement[], text: '' }, undefined, undefined);
   }
 
   /** The schema of a node's children: null for the root's. */
@@ -265,13 +296,26 @@ export class AccessibleTree {
     if (children.length === 0) return out;
     let schema: DataNode | undefined;
     let looked = false;
+    // a list entry's leaves (a `when` reading a sibling): looked at directly, without runs
+    if (children.length < 32) {
+      for (let i = 0; i < children.length; i++) {
+        const c = children[i];
+        if (c.name !== name || c.ns !== ns) continue;
+        if (!looked) {
+          schema = this.table(node).get(ns, name)?.node;
+          looked = true;
+        }
+        out.push(new TreeNode(c, node, schema, i));
+      }
+      return out;
+    }
     for (const r of runsOf(node)) {
       if (r.name !== name || r.ns !== ns) continue;
       if (!looked) {
         schema = this.table(node).get(ns, name)?.node;
         looked = true;
       }
-      for (let i = r.start; i < r.end; i++) out.push({ el: children[i], parent: node, schema, index: i });
+      for (let i = r.start; i < r.end; i++) out.push(new TreeNode(children[i], node, schema, i));
     }
     return out;
   }
@@ -283,7 +327,7 @@ export class AccessibleTree {
     const out: XPathNode[] = [];
     for (const r of runsOf(node)) {
       const schema = table.get(r.ns, r.name)?.node;
-      for (let i = r.start; i < r.end; i++) out.push({ el: children[i], parent: node, schema, index: i });
+      for (let i = r.start; i < r.end; i++) out.push(new TreeNode(children[i], node, schema, i));
     }
     return out;
   }
@@ -347,7 +391,7 @@ export class AccessibleTree {
       if (!perParent) implicitCache.set(node.el, (perParent = new Map()));
       perParent.set(slot, els);
     }
-    return els.map((el) => ({ el, parent: node, schema: n, implicit: true }));
+    return els.map((el) => new TreeNode(el, node, n, undefined, true));
   }
 
   /** The slot's elements here, or its implicit instances when it has none. */
@@ -378,7 +422,7 @@ export class AccessibleTree {
   /** Where a node stands among its siblings (computed on demand: finding it among 10,000 costs microseconds). */
   indexOf(node: XPathNode): number {
     if (node.index === undefined) {
-      const order = implicitOrder.get(node.el);
+      const order = node.order ?? implicitOrder.get(node.el);
       node.index = !node.parent ? 0 : order !== undefined ? this.position(node.parent, order) : node.parent.el.children.indexOf(node.el);
     }
     return node.index;

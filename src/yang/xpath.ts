@@ -20,7 +20,8 @@ import type { Axis, CompiledXPath, Expr, NodeTest, Step } from './xpath-parse';
 
 /** Evaluates an expression with `context` as context node and current() (RFC 7950 section 6.4.1). */
 export function evaluateXPath(x: CompiledXPath, context: XPathNode, ev: Evaluation): XPathValue {
-  const env: Env = { ...ev, current: context, namespaces: x.namespaces, evaluate, instanceTargets };
+  // fields named, not spread: a spread of `ev` cost more than the evaluation of a simple `when`
+  const env: Env = { tree: ev.tree, defaultNs: ev.defaultNs, current: context, namespaces: x.namespaces, evaluate, instanceTargets };
   return evaluate(x.expr, { node: context, pos: 1, size: 1 }, env);
 }
 
@@ -113,11 +114,15 @@ function evaluatePath(e: Expr & { k: 'path' }, ctx: Ctx, env: Env): XPathValue {
     for (const p of e.filter) nodes = applyPredicate(nodes, p, env);
   }
   for (const step of e.steps) {
+    if (nodes.length === 1 && (step.axis === 'child' || step.axis === 'parent' || step.axis === 'self')) {
+      // one node's children (or parent, or self) are distinct and in document order already
+      nodes = candidates(step, nodes[0], env);
+      continue;
+    }
     const next: XPathNode[] = [];
     const seen = new Set<XmlElement>();
     for (const n of nodes) {
-      let cands = step.axis === 'child' && step.test.kind === 'name' ? namedChildren(n, step.test.ns ?? env.defaultNs, step.test.local, env.tree) : axis(step.axis, n, env.tree).filter((c) => matches(step.test, c, env));
-      for (const p of step.preds) cands = applyPredicate(cands, p, env);
+      const cands = candidates(step, n, env);
       for (const c of cands) {
         if (seen.has(c.el)) continue;
         seen.add(c.el);
@@ -127,6 +132,13 @@ function evaluatePath(e: Expr & { k: 'path' }, ctx: Ctx, env: Env): XPathValue {
     nodes = nodes.length > 1 && step.axis !== 'child' && step.axis !== 'parent' && step.axis !== 'self' && step.axis !== 'attribute' ? documentOrder(env.tree, next) : next;
   }
   return nodes;
+}
+
+/** The nodes a step selects from one node, its predicates applied. */
+function candidates(step: Step, n: XPathNode, env: Env): XPathNode[] {
+  let cands = step.axis === 'child' && step.test.kind === 'name' ? namedChildren(n, step.test.ns ?? env.defaultNs, step.test.local, env.tree) : axis(step.axis, n, env.tree).filter((c) => matches(step.test, c, env));
+  for (const p of step.preds) cands = applyPredicate(cands, p, env);
+  return cands;
 }
 
 /** Children with one name: the elements, or the implicit instances of that schema node. */

@@ -104,18 +104,18 @@ describe('datastore/store', () => {
   });
 
   it('initial content is loaded on the first start only; startup is loaded when no running was saved', async () => {
-    const a = await Datastores.open({ schema, stateDir: dir, initial: bgp(''), log });
+    const a = await Datastores.open({ schema, stateDir: dir, initial: () => bgp(''), log });
     await saved(a.edit('running', bgp('<peer><address>10.0.0.1</address></peer>'), MERGE, admin));
     await a.copy('running', 'startup', admin);
     await saved(a.edit('running', bgp('<peer><address>10.0.0.2</address></peer>'), MERGE, admin));
     await a.close();
-    const b = await Datastores.open({ schema, stateDir: dir, initial: bgp('<peer><address>10.9.9.9</address></peer>'), log });
+    const b = await Datastores.open({ schema, stateDir: dir, initial: () => bgp('<peer><address>10.9.9.9</address></peer>'), log });
     assert.doesNotMatch(text(b.get('running')), /10\.9\.9\.9/);
     assert.match(text(b.get('running')), /10\.0\.0\.2/);
     await b.close();
     fs.rmSync(join(dir, 'running.xml'));
     fs.rmSync(join(dir, 'running.journal'));
-    const c = await Datastores.open({ schema, stateDir: dir, initial: bgp(''), log });
+    const c = await Datastores.open({ schema, stateDir: dir, initial: () => bgp(''), log });
     assert.equal(text(c.get('running')), text(c.get('startup')));
     assert.doesNotMatch(text(c.get('running')), /10\.0\.0\.2/);
     await c.close();

@@ -2,7 +2,7 @@
 // byte and in seeded random splits; encode/decode round trips; mode switch;
 // bounds; a 10 MB message.
 import assert from 'node:assert/strict';
-import { encodeFrame, FrameDecoder, Framing, FramingError } from '../../src/netconf/framing';
+import { encodeFrame, FrameDecoder, Framing, FramingError, FrameWriter } from '../../src/netconf/framing';
 import { prng } from '../helpers/prng';
 
 
@@ -167,6 +167,34 @@ describe('netconf/framing', () => {
     });
     it('chunked refuses an empty message (chunk-size is at least 1)', () => {
       assert.throws(() => encodeFrame('', 'chunked'), FramingError);
+    });
+  });
+
+  describe('FrameWriter', () => {
+    const messages = ['<a/>', '<é>ü€😀</é>', 'x'.repeat(70_000)];
+    for (const mode of ['eom', 'chunked'] as const) {
+      it(`${mode}: several messages and raw bytes in one Buffer, as encodeFrame frames each`, () => {
+        const w = new FrameWriter(mode);
+        assert.ok(w.empty);
+        for (const m of messages) w.add(m);
+        w.addRaw(Buffer.from('raw'));
+        w.add('<z/>');
+        const expected = Buffer.concat([...messages.map((m) => encodeFrame(m, mode)), Buffer.from('raw'), encodeFrame('<z/>', mode)]);
+        assert.equal(w.bytes, expected.length);
+        assert.ok(w.take().equals(expected));
+        assert.ok(w.empty);
+        assert.equal(w.bytes, 0);
+        w.add('<b/>');
+        w.clear();
+        assert.equal(w.take().length, 0);
+      });
+    }
+    it('refuses what encodeFrame refuses, keeping what it holds', () => {
+      const eom = new FrameWriter('eom');
+      eom.add('<a/>');
+      assert.throws(() => eom.add('<a b="]]>]]>"/>'), FramingError);
+      assert.equal(eom.take().toString(), '<a/>]]>]]>');
+      assert.throws(() => new FrameWriter('chunked').add(''), FramingError);
     });
   });
 

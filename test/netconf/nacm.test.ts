@@ -551,6 +551,20 @@ describe('RFC 8341 NACM (src/netconf/nacm.ts)', () => {
       assert.deepEqual(ac.counters, { deniedOperations: 2, deniedDataWrites: 1, deniedNotifications: 1 });
       assert.equal(show(ac.stateLeaves()), `<denied-operations xmlns="${ACM}">2</denied-operations><denied-data-writes xmlns="${ACM}">1</denied-data-writes><denied-notifications xmlns="${ACM}">1</denied-notifications>`);
     });
+
+    it('a decision remembered for the user object a session keeps: each denial counted, a new configuration followed', () => {
+      let current = stored(`<nacm xmlns="${ACM}"><exec-default>deny</exec-default></nacm>`);
+      const ac = new AccessControl(reg, () => current);
+      const u = user('u');
+      for (let i = 0; i < 3; i++) assert.equal(ac.operationAllowed(u, NC, 'get'), false);
+      assert.equal(ac.operationAllowed(u, NC, 'no-such-operation'), false);
+      assert.equal(ac.counters.deniedOperations, 4);
+      current = stored(`<nacm xmlns="${ACM}"><exec-default>permit</exec-default></nacm>`);
+      assert.equal(ac.operationAllowed(u, NC, 'get'), true);
+      assert.equal(ac.operationAllowed(u, NC, 'kill-session'), false);
+      assert.equal(ac.operationAllowed(user('u', [], true), NC, 'kill-session'), true, 'a recovery session');
+      assert.equal(ac.counters.deniedOperations, 5);
+    });
   });
 
   describe('path rules', () => {

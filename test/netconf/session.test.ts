@@ -187,6 +187,29 @@ describe('NETCONF session core', () => {
     assert.match(out[0], /<ok\/>/);
     assert.match(out[1], /<get\/>/);
   });
+  it('outcomes known at once go out at the end of the turn, in request order, behind a reply waiting to be saved too', async () => {
+    let save: () => void = () => undefined;
+    const h = harness({}, (_s, m) => {
+      const body = m.toString();
+      if (body !== '<commit/>') return `<rpc-reply xmlns="${BASE}"><echo>${body}</echo></rpc-reply>`;
+      return { reply: new Promise<string>((resolve) => (save = () => resolve(`<rpc-reply xmlns="${BASE}"><ok/></rpc-reply>`))) };
+    });
+    h.session.feed(Buffer.concat([encodeFrame(HELLO_11, 'eom'), ...['<a/>', '<b/>'].map((r) => encodeFrame(r, 'chunked'))]));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(replies(h, 'chunked').map((r) => /<echo>(.*)<\/echo>/.exec(r)?.[1]), ['<a/>', '<b/>']);
+    h.session.feed(Buffer.concat(['<commit/>', '<c/>', '<d/>'].map((r) => encodeFrame(r, 'chunked'))));
+    for (let i = 0; i < 5; i++) await tick();
+    assert.equal(replies(h, 'chunked').length, 2, 'no reply overtakes the commit');
+    save();
+    for (let i = 0; i < 5; i++) await tick();
+    await new Promise((r) => setImmediate(r));
+    const out = replies(h, 'chunked');
+    assert.equal(out.length, 5);
+    assert.match(out[2], /<ok\/>/);
+    assert.match(out[3], /<c\/>/);
+    assert.match(out[4], /<d\/>/);
+  });
+
   it('ends a subscriber whose transport stays backpressured past the notification queue limit', async () => {
     const h = harness({ maxQueuedNotifications: 3 });
     h.session.feed(encodeFrame(HELLO_11, 'eom'));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseXml, XmlElement } from '../../src/model/xml';
 import { SchemaRegistry } from '../../src/yang/registry';
-import { AccessibleTree, DataNode, schemaIndex, XPathNode } from '../../src/yang/accessible-tree';
+import { AccessibleTree, DataNode, schemaIndex, TreeNode, XPathNode } from '../../src/yang/accessible-tree';
 import { evaluateXPath, schemaReach, xpathTrue } from '../../src/yang/xpath';
 import { toStringValue } from '../../src/yang/xpath-functions';
 import { compileExpression, compileXPath, XPathSyntaxError } from '../../src/yang/xpath-parse';
@@ -300,5 +300,11 @@ describe('yang/xpath', () => {
       t.named(top, XT, 'name').map((n) => n.el.text),
       ['n'],
     );
+  });
+
+  it('makes its nodes with `new` (TreeNode), never as object literals, which V8 may pretenure', () => {
+    const top = tree.named(tree.root, XT, 'top')[0];
+    const made = [tree.root, top, ...tree.children(top), ...tree.elementChildren(top)];
+    for (const n of made) assert.ok(n instanceof TreeNode, n.el.name);
   });
 });

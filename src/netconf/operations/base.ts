@@ -13,10 +13,20 @@ import { elem, XmlElement } from '../../model/xml';
 import { choice, datastoreParam, requiredParam, subtreeFilter } from './args';
 
 const WITH_DEFAULTS: readonly WithDefaultsMode[] = ['report-all', 'report-all-tagged', 'trim', 'explicit'];
+const MAX_CACHED_PATHS = 4096;
 
 export function registerBaseOperations(server: NetconfServer): void {
   const { datastores } = server;
-  const listKeys = (ns: string, path: readonly string[]): readonly string[] | undefined => server.schema.listKeys(ns, path);
+  // the schema does not change: a path's list keys are looked up once
+  const keys = new Map<string, readonly string[] | undefined>();
+  const listKeys = (ns: string, path: readonly string[]): readonly string[] | undefined => {
+    const id = `${ns} ${path.join('/')}`;
+    if (!keys.has(id)) {
+      if (keys.size >= MAX_CACHED_PATHS) keys.clear();
+      keys.set(id, server.schema.listKeys(ns, path));
+    }
+    return keys.get(id);
+  };
   const select = (filter: readonly XmlElement[] | undefined, nodes: readonly XmlElement[]): XmlElement[] =>
     filter ? applySubtreeFilter(filter, nodes, { listKeys }) : [...nodes];
 
@@ -34,7 +44,7 @@ export function registerBaseOperations(server: NetconfServer): void {
     return mode === 'explicit' ? nodes : withDefaults(server.schema, nodes, mode, { configOnly });
   };
   const read = (op: XmlElement, ctx: RpcContext, nodes: readonly XmlElement[], filter: readonly XmlElement[] | undefined, configOnly: boolean): XmlElement[] =>
-    select(filter, server.access.filterRead(ctx.session, defaults(op, nodes, configOnly)));
+    select(filter, server.access.filterRead(ctx.session, narrow(filter, defaults(op, nodes, configOnly))));
 
   // 7.1 <get-config>
   server.registerOperation(NS.base, 'get-config', (op, ctx) => {
@@ -46,7 +56,7 @@ export function registerBaseOperations(server: NetconfServer): void {
   // 7.7 <get>: running configuration and state data
   server.registerOperation(NS.base, 'get', (op, ctx) => {
     const filter = subtreeFilter(op);
-    return [elem(NS.base, 'data', read(op, ctx, withState(server.schema, datastores.get('running'), server.state(filter)), filter, false))];
+    return [elem(NS.base, 'data', read(op, ctx, withState(server.schema, narrow(filter, datastores.get('running')), server.state(filter)), filter, false))];
   });
 
   // 7.5 <lock>
@@ -96,6 +106,15 @@ export function registerBaseOperations(server: NetconfServer): void {
 }
 
 /**
+ * The top-level nodes a filter's root elements name (RFC 6241 section 6.2.1:
+ * by local name, and namespace when given); the filter can select or test no
+ * other, so they need neither access checks nor filtering.
+ */
+function narrow(filter: readonly XmlElement[] | undefined, nodes: readonly XmlElement[]): readonly XmlElement[] {
+  return filter ? nodes.filter((n) => filter.some((f) => f.name === n.name && (f.ns === '' || f.ns === n.ns))) : nodes;
+}
+
+/**
  * Configuration and state data in one tree (RFC 6241 section 7.7): a node
  * that has both is one node, merged down the schema: containers by name,
  * list entries by their keys (/bgp/peer[address=X] holds its configuration
@@ -105,6 +124,7 @@ export function registerBaseOperations(server: NetconfServer): void {
  */
 function withState(schema: SchemaRegistry, config: readonly XmlElement[], state: readonly XmlElement[]): XmlElement[] {
   const reported = state.filter((s) => s.children.length > 0 || config.some((c) => c.ns === s.ns && c.name === s.name));
+  if (config.length === 0) return reported;
   return mergeState(config, reported, (el) => {
     const node = schema.topLevel(el.ns, el.name);
     return node && isDataNode(node) ? node : undefined;

@@ -14,7 +14,13 @@ function identity(name: string, value: string): XmlElement {
 }
 
 export function registerMonitoring(server: NetconfServer): void {
-  server.registerStateProvider({ ns: M, name: 'netconf-state', build: () => netconfState(server) });
+  const parts = netconfStateParts(server);
+  server.registerStateProvider({
+    ns: M,
+    name: 'netconf-state',
+    // only the children a filter names are built
+    build: (children) => elem(M, 'netconf-state', parts.filter(([name]) => !children || children.has(name)).map(([name, build]) => elem(M, name, build()))),
+  });
 
   // RFC 6022 section 3.1 <get-schema>
   server.registerOperation(M, 'get-schema', (op) => {
@@ -35,46 +41,63 @@ export function registerMonitoring(server: NetconfServer): void {
   });
 }
 
-function netconfState(server: NetconfServer): XmlElement {
-  const { stats } = server;
-  const datastores = server.datastores.names().map((name) => {
-    const c: XmlElement[] = [elem(M, 'name', name)];
-    const lock = server.datastores.lockInfo(name);
-    if (lock) c.push(elem(M, 'locks', [elem(M, 'global-lock', [elem(M, 'locked-by-session', lock.sessionId), elem(M, 'locked-time', lock.lockedTime.toISOString())])]));
-    return elem(M, 'datastore', c);
-  });
-  const schemas = server.schema.modules().map((m) =>
-    elem(M, 'schema', [elem(M, 'identifier', m.name), elem(M, 'version', m.revision ?? ''), identity('format', 'yang'), elem(M, 'namespace', m.namespace), elem(M, 'location', 'NETCONF')]),
-  );
-  const sessions = [...server.sessions.values()].map((s) =>
-    elem(M, 'session', [
-      elem(M, 'session-id', s.id),
-      identity('transport', 'netconf-ssh'),
-      elem(M, 'username', s.username),
-      elem(M, 'source-host', s.sourceHost),
-      elem(M, 'login-time', s.loginTime.toISOString()),
-      elem(M, 'in-rpcs', s.counters.inRpcs),
-      elem(M, 'in-bad-rpcs', s.counters.inBadRpcs),
-      elem(M, 'out-rpc-errors', s.counters.outRpcErrors),
-      elem(M, 'out-notifications', s.counters.outNotifications),
-    ]),
-  );
-  // ended sessions' notifications are in stats, live sessions' in their counters
-  const outNotifications = [...server.sessions.values()].reduce((n, s) => n + s.counters.outNotifications, 0);
-  return elem(M, 'netconf-state', [
-    elem(M, 'capabilities', server.capabilities.map((c) => elem(M, 'capability', c))),
-    elem(M, 'datastores', datastores),
-    elem(M, 'schemas', schemas),
-    elem(M, 'sessions', sessions),
-    elem(M, 'statistics', [
-      elem(M, 'netconf-start-time', stats.netconfStartTime.toISOString()),
-      elem(M, 'in-bad-hellos', stats.inBadHellos),
-      elem(M, 'in-sessions', stats.inSessions),
-      elem(M, 'dropped-sessions', stats.droppedSessions),
-      elem(M, 'in-rpcs', stats.inRpcs),
-      elem(M, 'in-bad-rpcs', stats.inBadRpcs),
-      elem(M, 'out-rpc-errors', stats.outRpcErrors),
-      elem(M, 'out-notifications', stats.outNotifications + outNotifications),
-    ]),
-  ]);
+/** The children of /netconf-state in schema order, each built on its own. */
+function netconfStateParts(server: NetconfServer): readonly (readonly [string, () => XmlElement[]])[] {
+  const { stats, sessions } = server;
+  const startTime = stats.netconfStartTime.toISOString();
+  return [
+    ['capabilities', () => server.capabilities.map((c) => elem(M, 'capability', c))],
+    [
+      'datastores',
+      () =>
+        server.datastores.names().map((name) => {
+          const c: XmlElement[] = [elem(M, 'name', name)];
+          const lock = server.datastores.lockInfo(name);
+          if (lock) c.push(elem(M, 'locks', [elem(M, 'global-lock', [elem(M, 'locked-by-session', lock.sessionId), elem(M, 'locked-time', lock.lockedTime.toISOString())])]));
+          return elem(M, 'datastore', c);
+        }),
+    ],
+    [
+      'schemas',
+      () =>
+        server.schema.modules().map((m) =>
+          elem(M, 'schema', [elem(M, 'identifier', m.name), elem(M, 'version', m.revision ?? ''), identity('format', 'yang'), elem(M, 'namespace', m.namespace), elem(M, 'location', 'NETCONF')]),
+        ),
+    ],
+    [
+      'sessions',
+      () =>
+        [...sessions.values()].map((s) =>
+          elem(M, 'session', [
+            elem(M, 'session-id', s.id),
+            identity('transport', 'netconf-ssh'),
+            elem(M, 'username', s.username),
+            elem(M, 'source-host', s.sourceHost),
+            elem(M, 'login-time', s.loginTime.toISOString()),
+            elem(M, 'in-rpcs', s.counters.inRpcs),
+            elem(M, 'in-bad-rpcs', s.counters.inBadRpcs),
+            elem(M, 'out-rpc-errors', s.counters.outRpcErrors),
+            elem(M, 'out-notifications', s.counters.outNotifications),
+          ]),
+        ),
+    ],
+    [
+      'statistics',
+      () => {
+        // ended sessions' notifications are in stats, live sessions' in their counters
+        let outNotifications = stats.outNotifications;
+        for (const s of sessions.values()) outNotifications += s.counters.outNotifications;
+        return [
+          elem(M, 'netconf-start-time', startTime),
+          elem(M, 'in-bad-hellos', stats.inBadHellos),
+          elem(M, 'in-sessions', stats.inSessions),
+          elem(M, 'dropped-sessions', stats.droppedSessions),
+          elem(M, 'in-rpcs', stats.inRpcs),
+          elem(M, 'in-bad-rpcs', stats.inBadRpcs),
+          elem(M, 'out-rpc-errors', stats.outRpcErrors),
+          elem(M, 'out-notifications', outNotifications),
+        ];
+      },
+    ],
+  ];
 }
