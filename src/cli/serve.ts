@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { createLogger } from '../log';
 import { loadConfig } from '../server/config';
+import { startIdleCollector } from '../server/idle-gc';
 import { startServer } from '../server/server';
 
 export async function serveCommand(args: string[]): Promise<void> {
@@ -9,8 +10,10 @@ export async function serveCommand(args: string[]): Promise<void> {
   const log = createLogger({ component: 'ncbgp' });
   const config = loadConfig(values.config);
   const server = await startServer(config, log);
+  const idle = startIdleCollector(log);
   const stop = (signal: string): void => {
     log.info('stopping', { signal });
+    idle?.stop();
     server.stop().then(
       () => process.exit(0),
       () => process.exit(1),
