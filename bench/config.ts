@@ -20,7 +20,8 @@ const WINDOW = 16;
 const GET_CONFIG_RUNS = 7;
 const REFERENCE_SIZE = 1000;
 const STALL_MS = 120_000;
-const TARGET_TX_PER_S = 1000;
+/** Issue 14: at 10,000 peers, the configuration bound to the engine, in every run. */
+const TARGET_TX_PER_S = { sequential: 800, pipelined: 2000 };
 
 const YUMA_SYSTEM_NS = 'http://yuma123.org/ns/yuma123-system';
 
@@ -329,7 +330,8 @@ export async function runConfigBench(): Promise<void> {
   const targetRows = [['target', 'measured', 'status']];
   for (const mode of MODES.filter((m) => m.target === 'candidate')) {
     const rate = tx(largest, mode)?.perSecond;
-    targetRows.push([`${mode.name} at ${fmtCount(SIZES[SIZES.length - 1])} peers > ${fmtCount(TARGET_TX_PER_S)} tx/s`, fmtRate(rate), verdict(rate === undefined ? undefined : rate > TARGET_TX_PER_S)]);
+    const target = mode.pipelined ? TARGET_TX_PER_S.pipelined : TARGET_TX_PER_S.sequential;
+    targetRows.push([`${mode.name} at ${fmtCount(SIZES[SIZES.length - 1])} peers >= ${fmtCount(target)} tx/s`, fmtRate(rate), verdict(rate === undefined ? undefined : rate >= target)]);
   }
   for (const mode of MODES) {
     const a = tx(smallest, mode)?.medianMs;

@@ -1,15 +1,16 @@
 // NETCONF over SSH on loopback, measured with our client (src/netconf/client.ts):
 // session setup rate, sequential and pipelined small <get>s with the server's
-// CPU time per RPC (/proc), memory idle and per idle session; side by side
+// CPU time per RPC (/proc) and the client's (this process), memory idle and
+// per idle session; side by side
 // with yuma123 netconfd behind OpenSSH when it can start (its CPU time is
 // netconfd's and its netconf-subsystem relay's; OpenSSH's is not counted).
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { NetconfClient } from '../src/netconf/client';
 import { NS } from '../src/model/namespaces';
 import { ed25519KeyPair, startServer, TestServer } from '../test/helpers/server';
+import { bareSsh2Memory, IDLE_MS, IdleMemory, idleSessionMemory, nodeIdleKb, tcpRoundTripRate } from './floors';
 import { NETCONFD_PORT, RPC_ERROR, startNetconfd } from './netconfd';
 import { fmtRate, fmtRatio, processCpuMs, table, verdict, withTimeout } from './report';
 
@@ -38,14 +39,19 @@ interface Figures {
   /** the server's CPU time per RPC, microseconds */
   sequentialCpuUs?: number;
   pipelinedCpuUs?: number;
+  /** the client's (this process's) CPU time per RPC, microseconds */
+  sequentialClientUs?: number;
+  pipelinedClientUs?: number;
   error?: string;
 }
 
-/** `run`'s rate and the server's CPU time per RPC in it. */
-async function withCpu(pids: readonly number[], rpcs: number, run: () => Promise<number>): Promise<{ rate: number; cpuUs: number }> {
+/** `run`'s rate, and the server's and the client's CPU time per RPC in it. */
+async function withCpu(pids: readonly number[], rpcs: number, run: () => Promise<number>): Promise<{ rate: number; cpuUs: number; clientUs: number }> {
   const before = processCpuMs(pids);
+  const client = process.cpuUsage();
   const rate = await run();
-  return { rate, cpuUs: ((processCpuMs(pids) - before) * 1000) / rpcs };
+  const { user, system } = process.cpuUsage(client);
+  return { rate, cpuUs: ((processCpuMs(pids) - before) * 1000) / rpcs, clientUs: (user + system) / rpcs };
 }
 
 /** PIDs of the running processes whose command line starts with `command`. */
@@ -112,8 +118,10 @@ async function measure(t: Target): Promise<Figures> {
       const pipelined = await withTimeout(withCpu(pids, PIPELINED_RPCS, () => pipelinedRate(c, PIPELINED_RPCS, WINDOW)), `${t.name} pipelined`, STALL_MS);
       f.sequential = sequential.rate;
       f.sequentialCpuUs = sequential.cpuUs;
+      f.sequentialClientUs = sequential.clientUs;
       f.pipelined = pipelined.rate;
       f.pipelinedCpuUs = pipelined.cpuUs;
+      f.pipelinedClientUs = pipelined.clientUs;
       await c.close();
     } finally {
       c.destroy();
@@ -124,41 +132,28 @@ async function measure(t: Target): Promise<Figures> {
   return f;
 }
 
-function rssKb(pid: number): number {
-  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!m) throw new Error(`no VmRSS in /proc/${pid}/status`);
-  return Number(m[1]);
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const fmtUs = (us: number | undefined): string => (us === undefined ? 'n/a' : `${us.toFixed(0)} us`);
+const fmtMb = (kb: number): string => `${(kb / 1024).toFixed(1)} MB`;
+const fmtDelta = (kb: number, n: number): string => `${kb >= 0 ? '+' : ''}${fmtMb(kb)} (${(kb / n).toFixed(1)} KB/session)`;
 
-interface IdleMemory {
-  beforeKb: number;
-  afterKb: number;
+/** A fresh server's RSS idle and with `n` idle sessions. */
+async function ourIdleMemory(n: number): Promise<IdleMemory> {
+  const { server, target } = await startOurs();
+  try {
+    if (server.proc.pid === undefined) throw new Error('server process has no pid');
+    return await idleSessionMemory(server.proc.pid, target.connect, n);
+  } finally {
+    await server.stop();
+  }
 }
 
-/** RSS of a fresh server before and after opening `n` sessions that then sit idle. */
-async function idleSessionMemory(n: number): Promise<IdleMemory> {
-  const { server, target: t } = await startOurs();
-  const pid = server.proc.pid;
-  const sessions: NetconfClient[] = [];
+/** Runs `f`, printing what it throws; undefined then. */
+async function attempt<T>(what: string, f: () => Promise<T>): Promise<T | undefined> {
   try {
-    if (pid === undefined) throw new Error('server process has no pid');
-    const warm = await t.connect(); // first-session code paths loaded before the baseline
-    await checkedRpc(warm);
-    await warm.close();
-    await sleep(500);
-    const beforeKb = rssKb(pid);
-    const batch = 10; // max-unauthenticated-per-source: logins from one address at once
-    for (let i = 0; i < n; i += batch) {
-      sessions.push(...(await Promise.all(Array.from({ length: Math.min(batch, n - i) }, () => t.connect()))));
-    }
-    await sleep(1000);
-    return { beforeKb, afterKb: rssKb(pid) };
-  } finally {
-    for (const s of sessions) s.destroy();
-    await server.stop();
+    return await f();
+  } catch (e) {
+    console.log(`${what}: ${(e as Error).message}`);
+    return undefined;
   }
 }
 
@@ -196,13 +191,10 @@ export async function runNetconfBench(): Promise<void> {
     }
   }
 
-  console.log(`idle sessions: a fresh ncbgp server, opening ${IDLE_SESSIONS}...`);
-  let mem: IdleMemory | undefined;
-  try {
-    mem = await idleSessionMemory(IDLE_SESSIONS);
-  } catch (e) {
-    console.log(`idle sessions: ${(e as Error).message}`);
-  }
+  console.log(`idle sessions: a fresh ncbgp server, then a bare ssh2 server, opening ${IDLE_SESSIONS} (RSS after ${IDLE_MS / 1000} s idle each time)...`);
+  const mem = await attempt('idle sessions', () => ourIdleMemory(IDLE_SESSIONS));
+  const bare = await attempt('bare ssh2 server', () => bareSsh2Memory(IDLE_SESSIONS, ed25519KeyPair('ncbgp-bench').private));
+  const tcpRate = await attempt('TCP round trips', () => tcpRoundTripRate(SEQUENTIAL_RPCS));
 
   console.log('');
   console.log(
@@ -213,13 +205,26 @@ export async function runNetconfBench(): Promise<void> {
       [`pipelined <get> (${PIPELINED_RPCS.toLocaleString('en-US')}, window ${WINDOW})`, fmtRate(our.pipelined), fmtRate(ref?.pipelined), fmtRatio(our.pipelined, ref?.pipelined)],
       ['server CPU time per RPC, sequential', fmtUs(our.sequentialCpuUs), fmtUs(ref?.sequentialCpuUs), fmtRatio(ref?.sequentialCpuUs, our.sequentialCpuUs)],
       ['server CPU time per RPC, pipelined', fmtUs(our.pipelinedCpuUs), fmtUs(ref?.pipelinedCpuUs), fmtRatio(ref?.pipelinedCpuUs, our.pipelinedCpuUs)],
+      ['client CPU time per RPC, sequential', fmtUs(our.sequentialClientUs), fmtUs(ref?.sequentialClientUs), fmtRatio(ref?.sequentialClientUs, our.sequentialClientUs)],
+      ['client CPU time per RPC, pipelined', fmtUs(our.pipelinedClientUs), fmtUs(ref?.pipelinedClientUs), fmtRatio(ref?.pipelinedClientUs, our.pipelinedClientUs)],
     ]),
   );
-  if (mem) {
-    const deltaKb = mem.afterKb - mem.beforeKb;
+  const memory = (m: IdleMemory | undefined, f: (m: IdleMemory) => string): string => (m ? f(m) : 'n/a');
+  console.log('');
+  console.log('memory (RSS) and what no server on node and ssh2 does better here:');
+  console.log(
+    table([
+      ['measurement', 'ncbgp', 'bare ssh2 server'],
+      [`idle, ${IDLE_MS / 1000} s after a first session`, memory(mem, (m) => fmtMb(m.beforeKb)), memory(bare, (m) => fmtMb(m.beforeKb))],
+      [`${IDLE_SESSIONS} sessions, 1 s after the last opened`, memory(mem, (m) => fmtDelta(m.burstKb - m.beforeKb, IDLE_SESSIONS)), memory(bare, (m) => fmtDelta(m.burstKb - m.beforeKb, IDLE_SESSIONS))],
+      [`${IDLE_SESSIONS} sessions, idle ${IDLE_MS / 1000} s`, memory(mem, (m) => fmtDelta(m.afterKb - m.beforeKb, IDLE_SESSIONS)), memory(bare, (m) => fmtDelta(m.afterKb - m.beforeKb, IDLE_SESSIONS))],
+    ]),
+  );
+  console.log(`node itself (node -e, idle): ${fmtMb(nodeIdleKb())}`);
+  if (tcpRate !== undefined) {
     console.log(
-      `${IDLE_SESSIONS} idle sessions: server RSS ${(mem.beforeKb / 1024).toFixed(1)} MB -> ${(mem.afterKb / 1024).toFixed(1)} MB ` +
-        `(${deltaKb >= 0 ? '+' : ''}${(deltaKb / 1024).toFixed(1)} MB, ${(deltaKb / IDLE_SESSIONS).toFixed(1)} KB/session)`,
+      `a TCP round trip between two node processes (200 octets, no SSH, no NETCONF): ${fmtRate(tcpRate)}, ${(1e6 / tcpRate).toFixed(0)} us; ` +
+        `2x netconfd's sequential rate is ${ref?.sequential === undefined ? 'n/a' : `${(1e6 / (2 * ref.sequential)).toFixed(0)} us`} per RPC`,
     );
   }
 

@@ -57,7 +57,7 @@
 // started with node:inspector: node refuses --cpu-prof in NODE_OPTIONS).
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { BgpEngine, EngineConfig, OriginatedRoute } from '../src/bgp/engine';
+import { BgpEngine, EngineConfig } from '../src/bgp/engine';
 import { labPeerAddress } from '../src/lab/config';
 import { simulatedPeers } from '../src/lab/peers';
 import { labRoutes } from '../src/lab/routes';
@@ -69,6 +69,7 @@ import { jsonToXml } from '../src/yang/json';
 import { SchemaRegistry } from '../src/yang/registry';
 import { freePort } from '../test/helpers/peers/common';
 import { connect, startServer, TestServer } from '../test/helpers/server';
+import { mvpnRouteJson } from './mvpn-json';
 import { MeshCounts, MeshPeersHandle, nowMs, startMeshPeers } from './refresh-peers';
 import { fmtCount, fmtRate, fmtRatio, processCpuMs, table, verdict } from './report';
 
@@ -308,25 +309,6 @@ async function timedRefresh(r: RefreshRequest): Promise<Run> {
 
 type VariantRun = Run & { changesOnly: boolean };
 
-/** A route of the lab generator as an `mvpn-route` entry (RFC 7951 JSON of ncbgp-bgp), with LOCAL_RT. */
-function mvpnRouteJson(r: OriginatedRoute, i: number): Json {
-  const m = r.route;
-  const base = { name: `r${i}`, 'route-target': [LOCAL_RT] };
-  switch (m.routeType) {
-    case 1:
-      return { ...base, 'route-type': 'intra-as-i-pmsi-ad', 'route-distinguisher': m.rd, 'originating-router': m.originatingRouter };
-    case 3:
-      return { ...base, 'route-type': 's-pmsi-ad', 'route-distinguisher': m.rd, 'originating-router': m.originatingRouter, 'multicast-source': m.source, 'multicast-group': m.group };
-    case 5:
-      return { ...base, 'route-type': 'source-active-ad', 'route-distinguisher': m.rd, 'multicast-source': m.source, 'multicast-group': m.group };
-    case 6:
-    case 7:
-      return { ...base, 'route-type': m.routeType === 6 ? 'shared-tree-join' : 'source-tree-join', 'route-distinguisher': m.rd, 'source-as': m.sourceAs, 'multicast-source': m.source, 'multicast-group': m.group };
-    default:
-      throw new Error(`the lab generator made a route of type ${m.routeType}`);
-  }
-}
-
 const groupOf = (i: number): (typeof GROUPS)[number] => GROUPS[i % GROUPS.length];
 
 function serverBgp(bgpPort: number, addresses: string[], importPolicy?: string): Json {
@@ -341,7 +323,7 @@ function serverBgp(bgpPort: number, addresses: string[], importPolicy?: string):
         { name: 'local-only', term: [{ name: 'local', match: { 'route-target': [LOCAL_RT] }, action: 'accept' }], 'default-action': 'reject' },
         { name: 'none', 'default-action': 'reject' },
       ],
-      'mvpn-route': labRoutes(SERVER.routerId, SERVER.as, ROUTES).map(mvpnRouteJson),
+      'mvpn-route': labRoutes(SERVER.routerId, SERVER.as, ROUTES).map((route, i) => mvpnRouteJson(route, i, [LOCAL_RT])),
     },
   };
 }

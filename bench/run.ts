@@ -7,6 +7,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   config: async () => (await import('./config')).runConfigBench(),
   refresh: async () => (await import('./refresh')).runRefreshBench(),
   cli: async () => (await import('./cli')).runCliBench(),
+  start: async () => (await import('./start')).runStartBench(),
 };
 
 async function main(names: string[]): Promise<void> {
