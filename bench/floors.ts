@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { NetconfClient } from '../src/netconf/client';
 import { NCBGP, REPO_ROOT } from '../test/helpers/server';
+import { processStatusKb } from './report';
 
 /** bin/ncbgp's shebang: `#!/usr/bin/env -S NAME=value... node FLAGS...`. */
 function ncbgpRuntime(): { env: Record<string, string>; nodeFlags: string[] } {
@@ -105,12 +106,6 @@ export interface IdleMemory {
  */
 export const IDLE_MS = 20_000;
 
-export function rssKb(pid: number): number {
-  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!m) throw new Error(`no VmRSS in /proc/${pid}/status`);
-  return Number(m[1]);
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -124,13 +119,13 @@ export async function idleSessionMemory(pid: number, connect: () => Promise<Netc
     const warm = await connect();
     await warm.close();
     await sleep(IDLE_MS);
-    const beforeKb = rssKb(pid);
+    const beforeKb = processStatusKb(pid, 'VmRSS');
     const batch = 10;
     for (let i = 0; i < n; i += batch) sessions.push(...(await Promise.all(Array.from({ length: Math.min(batch, n - i) }, () => connect()))));
     await sleep(1000);
-    const burstKb = rssKb(pid);
+    const burstKb = processStatusKb(pid, 'VmRSS');
     await sleep(IDLE_MS - 1000);
-    return { beforeKb, burstKb, afterKb: rssKb(pid) };
+    return { beforeKb, burstKb, afterKb: processStatusKb(pid, 'VmRSS') };
   } finally {
     for (const s of sessions) s.destroy();
   }

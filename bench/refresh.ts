@@ -55,7 +55,6 @@
 // parts to run), NCBGP_BENCH_SERVER_NODE_OPTIONS (NODE_OPTIONS of the server
 // only, e.g. '--max-old-space-size=8192', or '--require FILE' for a profiler
 // started with node:inspector: node refuses --cpu-prof in NODE_OPTIONS).
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { BgpEngine, EngineConfig } from '../src/bgp/engine';
 import { labPeerAddress } from '../src/lab/config';
@@ -71,7 +70,7 @@ import { freePort } from '../test/helpers/peers/common';
 import { connect, startServer, TestServer } from '../test/helpers/server';
 import { mvpnRouteJson } from './mvpn-json';
 import { MeshCounts, MeshPeersHandle, nowMs, startMeshPeers } from './refresh-peers';
-import { fmtCount, fmtRate, fmtRatio, processCpuMs, table, verdict } from './report';
+import { fmtCount, fmtRate, fmtRatio, processCpuMs, processStatusKb, table, verdict } from './report';
 
 const PEERS = Number(process.env.NCBGP_BENCH_REFRESH_PEERS ?? 100);
 const ROUTES = Number(process.env.NCBGP_BENCH_REFRESH_ROUTES ?? 10_000);
@@ -122,9 +121,9 @@ interface Memory {
 }
 
 function serverMemory(server: TestServer): Memory {
-  const status = readFileSync(`/proc/${server.proc.pid}/status`, 'utf8');
-  const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024 };
+  const pid = server.proc.pid;
+  if (pid === undefined) return { rssMiB: NaN, peakMiB: NaN };
+  return { rssMiB: processStatusKb(pid, 'VmRSS') / 1024, peakMiB: processStatusKb(pid, 'VmHWM') / 1024 };
 }
 
 /** The server's CPU time (user + system) so far, ms. */

@@ -1,5 +1,6 @@
 // What every benchmark prints: aligned tables, rates, ratios, target verdicts;
-// the stall guard that turns a hang into a failure; a process's CPU time.
+// the stall guard that turns a hang into a failure; a process's CPU time and
+// memory.
 import { readFileSync } from 'node:fs';
 
 export function table(rows: string[][]): string {
@@ -28,4 +29,11 @@ export function processCpuMs(pids: readonly number[]): number {
     ticks += Number(fields[11]) + Number(fields[12]);
   }
   return ticks * 10;
+}
+
+/** A field of /proc/PID/status in kB (VmRSS: resident now, VmHWM: its peak). */
+export function processStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!m) throw new Error(`no ${field} in /proc/${pid}/status`);
+  return Number(m[1]);
 }

@@ -6,14 +6,14 @@
 // Two shapes: only mvpn-route entries, and a mix (10% peers, 10% policies,
 // 80% mvpn-routes).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { labRoutes, LAB_VRFS, vrfTarget } from '../src/lab/routes';
 import { spawnNcbgp, untilReady, writeConfig } from '../test/helpers/server';
 import { mvpnRouteJson } from './mvpn-json';
-import { fmtCount, processCpuMs, table, verdict } from './report';
+import { fmtCount, processCpuMs, processStatusKb, table, verdict } from './report';
 
 type Json = Record<string, unknown>;
 
@@ -63,11 +63,6 @@ export function initialContent(shape: Shape, n: number): Json {
   };
 }
 
-function rssKiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : 0;
-}
-
 const isReady = (line: string): boolean => line.includes('"netconf server listening"');
 
 /** Spawns `ncbgp serve`, waits for ready, takes its CPU time and RSS, stops it. */
@@ -77,7 +72,7 @@ async function startOnce(configPath: string): Promise<StartFigures> {
   await untilReady(p, () => (p.stderrLines().some(isReady) ? true : undefined), STALL_MS, (exit) => `ncbgp serve did not get ready (${exit ? `exit ${exit.code}` : 'timeout'}):\n${p.stderr()}`);
   const readyMs = performance.now() - t0;
   const pid = p.proc.pid as number;
-  const figures = { readyMs, cpuMs: processCpuMs([pid]), rssKiB: rssKiB(pid) };
+  const figures = { readyMs, cpuMs: processCpuMs([pid]), rssKiB: processStatusKb(pid, 'VmRSS') };
   // serve installs its signal handlers once started: a SIGTERM right at the ready line would find none
   await new Promise((r) => setTimeout(r, 200));
   const code = await p.stop();
