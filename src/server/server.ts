@@ -22,26 +22,12 @@ import { startBgpService } from '../services/bgp';
 import { registerRefreshOperations } from '../services/refresh';
 import { RefreshLog } from '../services/refresh-history';
 import { replaceAtomically, stateFiles } from '../datastore/state-dir';
+import { IMPLEMENTED } from '../yang/implemented';
 import { DEFAULT_YANG_DIR, SchemaRegistry } from '../yang/registry';
 import { validateRpcInput } from '../yang/validate';
 import { ConfigError, ServerConfig } from './config';
 import { factoryNacm, levelGroups } from './nacm-defaults';
 import { UserDirectory } from './users';
-
-/** Modules whose data, operations, notifications or identities (RFC 7950 section 5.6.5) this server uses. */
-const IMPLEMENTED = new Set([
-  'ietf-datastores',
-  'ietf-netconf',
-  'ietf-netconf-monitoring',
-  'ietf-netconf-acm',
-  'ietf-netconf-notifications',
-  'ietf-netconf-with-defaults',
-  'ietf-yang-library',
-  'notifications',
-  'nc-notifications',
-  'ncbgp-bgp',
-  'ncbgp-refresh',
-]);
 
 export interface RunningServer {
   readonly address: string;
@@ -79,8 +65,6 @@ function hostKey(file: string, log: Logger): Buffer {
 
 /** RFC 6241 section 8: the optional capabilities, each because it works. */
 const CONFIG_CAPABILITIES = [CAPABILITY.writableRunning, CAPABILITY.candidate, CAPABILITY.confirmedCommit, CAPABILITY.rollbackOnError, CAPABILITY.validate, CAPABILITY.startup, CAPABILITY.withDefaults];
-/** ietf-netconf features (RFC 6241 section 10.2) that go with them. */
-const NETCONF_FEATURES = ['writable-running', 'candidate', 'confirmed-commit', 'rollback-on-error', 'validate', 'startup'];
 
 /** Values of the leaf at an absolute schema path (`/p:a/p:b/p:leaf`) in a data tree. */
 function leafValues(nodes: readonly XmlElement[], path: string): string[] {
@@ -128,7 +112,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     }
     return user;
   };
-  const set = moduleSet(schema.modules(), IMPLEMENTED, new Map([['ietf-netconf', NETCONF_FEATURES]]));
+  const set = moduleSet(schema.modules(), new Set(IMPLEMENTED.keys()), IMPLEMENTED);
   const nc = config.netconf;
   const netconf = new NetconfServer({
     schema,
