@@ -11,7 +11,10 @@ import { knownYangJsComplaint } from '../yang/yang-js-check';
 
 export const YANG_USAGE = `usage:
   ncbgp yang check [DIR] [--json] compile the YANG modules under DIR (default: the server's yang/) with
-                                  our compiler and with yang-js; one line per diagnostic: module, source, message
+                                  our compiler and with yang-js; one line per diagnostic: module, source, message.
+                                  The server's yang/ is compiled as the server implements it (src/yang/implemented.ts:
+                                  the other modules import-only); any other DIR with every module implemented and
+                                  every feature supported
   Exit status: 0 our compiler accepts every module and yang-js refuses only what it is known to
   refuse (RFC 7950 allows it); 1 a module fails our compiler, or yang-js refuses something new;
   2 usage error.

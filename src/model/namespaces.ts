@@ -10,6 +10,12 @@ export const NS = {
   /** RFC 6243 section 6: the wd:default attribute */
   defaultAttribute: 'urn:ietf:params:xml:ns:netconf:default:1.0',
   nacm: 'urn:ietf:params:xml:ns:yang:ietf-netconf-acm',
+  /** RFC 8342 datastore identities and the origin annotation, RFC 8526 get-data and edit-data */
+  datastores: 'urn:ietf:params:xml:ns:yang:ietf-datastores',
+  nmda: 'urn:ietf:params:xml:ns:yang:ietf-netconf-nmda',
+  origin: 'urn:ietf:params:xml:ns:yang:ietf-origin',
+  /** RFC 8639 subscribed notifications */
+  subscribedNotifications: 'urn:ietf:params:xml:ns:yang:ietf-subscribed-notifications',
 } as const;
 
 // RFC 6241 section 8 capability URNs.
@@ -27,4 +33,6 @@ export const CAPABILITY = {
   startup: 'urn:ietf:params:netconf:capability:startup:1.0',
   /** RFC 6243 section 4: the stored configuration is what the client set */
   withDefaults: 'urn:ietf:params:netconf:capability:with-defaults:1.0?basic-mode=explicit&also-supported=report-all,report-all-tagged,trim',
+  /** RFC 8526 section 3.1.1.2: with-defaults applies to <operational> too, in the same modes */
+  withOperationalDefaults: 'urn:ietf:params:netconf:capability:with-operational-defaults:1.0?basic-mode=explicit&also-supported=report-all,report-all-tagged,trim',
 } as const;

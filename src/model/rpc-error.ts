@@ -49,6 +49,8 @@ export interface ErrorInfo {
   missingChoice?: string;
   /** RFC 7950 section 15.1: the leaves of a violated unique statement */
   nonUnique?: readonly InstancePath[];
+  /** Structured data a module defines for error-info (RFC 8040 yang-data, e.g. RFC 8639's establish-subscription-stream-error-info) */
+  content?: readonly XmlElement[];
 }
 
 export interface NetconfRpcErrorFields {
@@ -121,6 +123,7 @@ function infoElements(info: ErrorInfo | undefined): XmlElement[] {
     e.nsDecls = leaf.pathNamespaces;
     out.push(e);
   }
+  out.push(...(info.content ?? []));
   return out;
 }
 

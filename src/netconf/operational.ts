@@ -5,15 +5,6 @@ import type { SchemaRegistry } from '../yang/registry';
 import type { XmlElement } from '../model/xml';
 
 /**
- * The top-level nodes a filter's root elements name (RFC 6241 section 6.2.1:
- * by local name, and namespace when given); the filter can select or test no
- * other, so they need neither access checks nor filtering.
- */
-export function narrow(filter: readonly XmlElement[] | undefined, nodes: readonly XmlElement[]): readonly XmlElement[] {
-  return filter ? nodes.filter((n) => filter.some((f) => f.name === n.name && (f.ns === '' || f.ns === n.ns))) : nodes;
-}
-
-/**
  * Configuration and state data in one tree (RFC 6241 section 7.7): a node
  * that has both is one node, merged down the schema: containers by name,
  * list entries by their keys (/bgp/peer[address=X] holds its configuration

@@ -5,11 +5,13 @@ import { Datastores } from '../datastore/store';
 import { Logger } from '../log';
 import { SchemaRegistry } from '../yang/registry';
 import { CAPABILITY, NS } from '../model/namespaces';
+import { Filter, mayReach } from './filter';
 import { InputBudget } from './input-budget';
 import { NotificationStream } from './notifications';
 import { InputValidator, OperationHandler, RpcContext, RpcDispatcher, ServerStatistics } from './rpc';
 import { ErrorTag, ErrorType, NetconfRpcError } from '../model/rpc-error';
 import { NetconfSession, SessionLimits, SessionTransport, TerminationReason } from './session';
+import { namesNode } from './subtree-filter';
 import { elem, XmlElement } from '../model/xml';
 
 export interface NetconfServerOptions {
@@ -58,7 +60,13 @@ export interface StateProvider {
    * Undefined: all of them.
    */
   build(children?: ReadonlySet<string>): XmlElement;
+  /** RFC 8342 section 5.3.4: where its state comes from; without it, the server's own (or:system) */
+  readonly origin?: Origin;
 }
+
+/** RFC 8342 section 7.4: the identities of ietf-origin derived from or:origin. */
+export const ORIGINS = ['intended', 'dynamic', 'system', 'learned', 'default', 'unknown'] as const;
+export type Origin = (typeof ORIGINS)[number];
 
 export interface GlobalStatistics extends ServerStatistics {
   readonly netconfStartTime: Date;
@@ -120,15 +128,20 @@ export class NetconfServer {
     this.sessionEndHooks.push(hook);
   }
 
-  /** State nodes a filter can select, with the children it can select; all of them without a filter. */
-  state(filter?: readonly XmlElement[]): XmlElement[] {
+  /** State nodes a filter can select or test (mayReach), a subtree filter's with the children it names; all of them without a filter. */
+  state(filter?: Filter): XmlElement[] {
     if (!filter) return this.stateProviders.map((p) => p.build());
     const out: XmlElement[] = [];
     for (const p of this.stateProviders) {
-      const roots = filter.filter((f) => f.name === p.name && (f.ns === '' || f.ns === p.ns));
-      if (roots.length > 0) out.push(p.build(childNames(roots)));
+      if (!mayReach(filter, p.ns, p.name)) continue;
+      out.push(p.build(filter.type === 'subtree' ? childNames(filter.nodes.filter((f) => namesNode(f, p.ns, p.name))) : undefined));
     }
     return out;
+  }
+
+  /** The origin the provider of a top-level state node gives it (StateProvider.origin). */
+  stateOrigin(ns: string, name: string): Origin | undefined {
+    return this.stateProviders.find((p) => p.ns === ns && p.name === name)?.origin;
   }
 
   canOpenSession(): boolean {

@@ -70,6 +70,8 @@ export class NetconfSession implements BudgetHolder {
   private endReason: TerminationReason = 'dropped';
   private killedBy?: number;
   private waitDrain?: () => void;
+  /** whenDrained() callers (one per suspended RFC 8639 subscription at most) */
+  private readonly drainWaiters: (() => void)[] = [];
   /** what the input budget was last told this session holds */
   private accounted = 0;
 
@@ -143,6 +145,7 @@ export class NetconfSession implements BudgetHolder {
       const w = this.waitDrain;
       this.waitDrain = undefined;
       w?.();
+      for (const fn of this.drainWaiters.splice(0)) fn();
     }
   }
 
@@ -152,6 +155,7 @@ export class NetconfSession implements BudgetHolder {
     this.state = 'ended';
     this.dropInput();
     this.outbox.clear();
+    this.drainWaiters.length = 0;
     this.waitDrain?.();
     this.events.onEnded(this, this.endReason, this.killedBy);
   }
@@ -171,6 +175,20 @@ export class NetconfSession implements BudgetHolder {
     }
     this.counters.outNotifications++;
     this.send(xml);
+  }
+
+  /**
+   * Whether a notification can be queued now without reaching
+   * maxQueuedNotifications: an RFC 8639 subscription is suspended rather
+   * than overflow the queue (RFC 8639 section 2.7, subscription-suspended).
+   */
+  get notificationRoom(): boolean {
+    return this.state === 'established' && (!this.backpressured || this.queuedNotifications < this.limits.maxQueuedNotifications);
+  }
+
+  /** Runs `fn` once the transport has drained what was queued behind it (not if the session ends first). */
+  whenDrained(fn: () => void): void {
+    this.drainWaiters.push(fn);
   }
 
   /** close-session (RFC 6241 section 7.8): the session ends once the current reply is written. */

@@ -15,10 +15,12 @@ export interface SubtreeFilterOptions {
    * undefined when it is no list entry.
    */
   listKeys?: (ns: string, path: readonly string[]) => readonly string[] | undefined;
+  /** RFC 8526 section 3.1.1 max-depth of the selected nodes; undefined: unbounded */
+  maxDepth?: number;
 }
 
 /** `true`: the whole data subtree; a map: the selected children by index. */
-type Selection = true | Map<number, Selection>;
+export type Selection = true | Map<number, Selection>;
 
 /** A filter node's children sorted by RFC 6241 6.2 node type. */
 interface SiblingSet {
@@ -35,9 +37,18 @@ interface Context {
 /** Selects from `data` (top-level data nodes of a datastore or of state) what the filter's children select. */
 export function applySubtreeFilter(filter: readonly XmlElement[], data: readonly XmlElement[], opts: SubtreeFilterOptions = {}): XmlElement[] {
   const selection = selectTop(filter, data, newContext(opts.listKeys));
-  if (!selection) return [];
+  return selection ? buildSelection(data, selection, opts) : [];
+}
+
+/**
+ * The selected top-level nodes of `data`, built fresh in document order.
+ * With `maxDepth` (RFC 8526 section 3.1.1), `maxDepth` levels of each
+ * selected node: 1 is the node alone, a list entry with its keys (listKeys).
+ */
+export function buildSelection(data: readonly XmlElement[], selection: Map<number, Selection>, opts: SubtreeFilterOptions = {}): XmlElement[] {
+  const depth: Depth | undefined = opts.maxDepth === undefined ? undefined : { levels: opts.maxDepth, listKeys: opts.listKeys, path: [] };
   const out: XmlElement[] = [];
-  for (const [i, sel] of sortedEntries(selection)) out.push(build(data[i], sel, undefined));
+  for (const [i, sel] of sortedEntries(selection)) out.push(build(data[i], sel, undefined, depth, Infinity));
   return out;
 }
 
@@ -75,10 +86,14 @@ function selectTop(filter: readonly XmlElement[], data: readonly XmlElement[], c
   return selectChildren(set, data, [], '', false, ctx);
 }
 
+/** RFC 6241 6.2.1: does filter node `f` name a data node (ns, name)? Without a namespace it names it in any. Attributes aside. */
+export function namesNode(f: XmlElement, ns: string, name: string): boolean {
+  return f.name === name && (f.ns === '' || f.ns === ns);
+}
+
 /** RFC 6241 6.2.1 namespace selection and 6.2.2 attribute match expressions. */
 function nodeMatches(f: XmlElement, d: XmlElement): boolean {
-  if (f.name !== d.name) return false;
-  if (f.ns !== '' && f.ns !== d.ns) return false; // no namespace matches every namespace
+  if (!namesNode(f, d.ns, d.name)) return false;
   // The namespace wildcard does not apply to attributes (6.2.1).
   return f.attrs.every((fa) => d.attrs.some((da) => da.name === fa.name && da.ns === fa.ns && da.value === fa.value));
 }
@@ -198,15 +213,30 @@ function sortedEntries(m: Map<number, Selection>): Iterable<[number, Selection]>
 }
 
 /** Builds the fresh output element for data node `d` under `sel`, in document order. */
-function build(d: XmlElement, sel: Selection, parent: XmlElement | undefined): XmlElement {
+/** max-depth: the levels, the list keys to keep at the last one, the names down to the node built */
+interface Depth {
+  readonly levels: number;
+  readonly listKeys: SubtreeFilterOptions['listKeys'];
+  readonly path: string[];
+}
+
+/** `left`: the levels of a selected subtree still to build (Infinity: all, or not in a selected node yet). */
+function build(d: XmlElement, sel: Selection, parent: XmlElement | undefined, depth: Depth | undefined, left: number): XmlElement {
   const out: XmlElement = { ns: d.ns, name: d.name, attrs: d.attrs.length === 0 ? [] : d.attrs.map((a) => ({ ...a })), children: [], text: '' };
   if (d.nsDecls) out.nsDecls = { ...d.nsDecls };
   if (parent) out.parent = parent;
+  depth?.path.push(d.name);
   if (sel === true) {
     out.text = d.text;
-    for (const c of d.children) out.children.push(build(c, true, out));
+    const here = depth && left === Infinity ? depth.levels : left;
+    if (here > 1) for (const c of d.children) out.children.push(build(c, true, out, depth, here - 1));
+    else if (depth && d.children.length > 0) {
+      const keys = depth.listKeys?.(d.ns, depth.path.slice());
+      for (const c of d.children) if (keys?.includes(c.name) && c.ns === d.ns) out.children.push(build(c, true, out, depth, 1));
+    }
   } else {
-    for (const [i, s] of sortedEntries(sel)) out.children.push(build(d.children[i], s, out));
+    for (const [i, s] of sortedEntries(sel)) out.children.push(build(d.children[i], s, out, depth, left));
   }
+  depth?.path.pop();
   return out;
 }

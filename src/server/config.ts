@@ -29,6 +29,9 @@ export interface NetconfConfig {
   readonly maxPendingRpcs: number;
   readonly notificationQueueLimit: number;
   readonly replayBufferSize: number;
+  /** RFC 8639 dynamic subscriptions (establish-subscription) a session may hold, and all sessions together */
+  readonly maxSubscriptionsPerSession: number;
+  readonly maxSubscriptions: number;
   /** an SSH connection not authenticated after this long is closed */
   readonly loginGraceTimeMs: number;
   /** SSH connections not yet authenticated, in all and from one source address */
@@ -170,6 +173,7 @@ export function configFrom(doc: unknown, baseDir: string): ServerConfig {
   if (!isObj(nc)) throw new ConfigError('netconf: expected a mapping');
   only(nc, 'netconf.', [
     'listen', 'host-key', 'users', 'max-sessions', 'max-message-bytes', 'max-pending-rpcs', 'notification-queue-limit', 'replay-buffer-size',
+    'max-subscriptions-per-session', 'max-subscriptions',
     'login-grace-time', 'max-unauthenticated', 'max-unauthenticated-per-source', 'max-channels-per-connection', 'hello-timeout', 'max-input-buffer-bytes',
     'max-auth-failures-per-source', 'max-auth-failures-per-user', 'auth-failure-window', 'auth-lockout-time', 'ssh-algorithms',
     'max-xml-depth', 'max-xml-attributes-per-element', 'max-xml-attributes', 'max-xml-elements', 'max-xml-name-length',
@@ -198,6 +202,8 @@ export function configFrom(doc: unknown, baseDir: string): ServerConfig {
       maxPendingRpcs: int(nc, 'max-pending-rpcs', 'netconf.', 256, 1, 100000),
       notificationQueueLimit: int(nc, 'notification-queue-limit', 'netconf.', 10000, 1, 10000000),
       replayBufferSize: int(nc, 'replay-buffer-size', 'netconf.', 10000, 0, 10000000),
+      maxSubscriptionsPerSession: int(nc, 'max-subscriptions-per-session', 'netconf.', 16, 1, 1000),
+      maxSubscriptions: int(nc, 'max-subscriptions', 'netconf.', 1000, 1, 100000),
       loginGraceTimeMs: seconds('login-grace-time', 30, 3600),
       maxUnauthenticated,
       maxUnauthenticatedPerSource: int(nc, 'max-unauthenticated-per-source', 'netconf.', Math.min(10, maxUnauthenticated), 1, maxUnauthenticated),

@@ -7,8 +7,8 @@
 //   level 2 configuration:  also configures bgp (the write-side protocol
 //                           operations) and runs refresh-bgp-mvpn
 //   level 3 management:     everything, NACM rules, kill-session and delete-config included
-// Levels 0 and 1 keep get, get-config, get-schema, create-subscription and
-// close-session; every operation that writes a datastore, holds a lock or
+// Levels 0 and 1 keep get, get-config, get-data, get-schema, the subscriptions
+// and close-session; every operation that writes a datastore, holds a lock or
 // decides the fate of others' changes is denied to them by its own rule
 // (section 3.4.4), as exec-default is permit.
 import { NS } from '../model/namespaces';
@@ -25,6 +25,7 @@ export function levelGroups(level: number): string[] {
 const BGP_MODULE = 'ncbgp-bgp';
 const REFRESH_MODULE = 'ncbgp-refresh';
 const NETCONF_MODULE = 'ietf-netconf';
+const NMDA_MODULE = 'ietf-netconf-nmda';
 
 interface FactoryRule {
   name: string;
@@ -55,6 +56,7 @@ const RULE_LISTS: readonly { name: string; groups: readonly string[]; rules: rea
     rules: [
       { name: 'deny-refresh', moduleName: REFRESH_MODULE, rpcName: '*', accessOperations: 'exec', action: 'deny', comment: 'Soft resets are for level 2 (configuration) and above.' },
       ...WRITE_SIDE_OPERATIONS.map(([rpcName, comment]): FactoryRule => ({ name: `deny-${rpcName}`, moduleName: NETCONF_MODULE, rpcName, accessOperations: 'exec', action: 'deny', comment })),
+      { name: 'deny-edit-data', moduleName: NMDA_MODULE, rpcName: 'edit-data', accessOperations: 'exec', action: 'deny', comment: 'Writing configuration is for level 2 (configuration) and above (RFC 8526 edit-data, as edit-config).' },
     ],
   },
   {

@@ -11,6 +11,8 @@ import { NetconfSession } from '../netconf/session';
 import { registerBaseOperations } from '../netconf/operations/base';
 import { registerMonitoring } from '../netconf/operations/monitoring';
 import { registerNotifications } from '../netconf/operations/notifications';
+import { registerSubscribedNotifications } from '../netconf/operations/subscribed-notifications';
+import { registerNmda } from '../netconf/operations/nmda';
 import { NetconfRpcError } from '../model/rpc-error';
 import { NetconfServer } from '../netconf/server';
 import { NetconfSshServer } from '../netconf/ssh-server';
@@ -22,7 +24,6 @@ import { startBgpService } from '../services/bgp';
 import { registerRefreshOperations } from '../services/refresh';
 import { RefreshLog } from '../services/refresh-history';
 import { replaceAtomically, stateFiles } from '../datastore/state-dir';
-import { IMPLEMENTED } from '../yang/implemented';
 import { DEFAULT_YANG_DIR, SchemaRegistry } from '../yang/registry';
 import { validateRpcInput } from '../yang/validate';
 import { ConfigError, ServerConfig } from './config';
@@ -64,7 +65,7 @@ function hostKey(file: string, log: Logger): Buffer {
 }
 
 /** RFC 6241 section 8: the optional capabilities, each because it works. */
-const CONFIG_CAPABILITIES = [CAPABILITY.writableRunning, CAPABILITY.candidate, CAPABILITY.confirmedCommit, CAPABILITY.rollbackOnError, CAPABILITY.validate, CAPABILITY.startup, CAPABILITY.withDefaults];
+const CONFIG_CAPABILITIES = [CAPABILITY.writableRunning, CAPABILITY.candidate, CAPABILITY.confirmedCommit, CAPABILITY.rollbackOnError, CAPABILITY.validate, CAPABILITY.startup, CAPABILITY.withDefaults, CAPABILITY.withOperationalDefaults, CAPABILITY.xpath];
 
 /** Values of the leaf at an absolute schema path (`/p:a/p:b/p:leaf`) in a data tree. */
 function leafValues(nodes: readonly XmlElement[], path: string): string[] {
@@ -87,6 +88,7 @@ function initialContent(schema: SchemaRegistry, json: Record<string, unknown>): 
 }
 
 export async function startServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
+  // implemented and import-only as src/yang/implemented.ts says
   const schema = SchemaRegistry.load(DEFAULT_YANG_DIR);
   log.info('YANG modules loaded', { modules: schema.modules().length });
   for (const d of schema.diagnostics()) log.debug('YANG module note', { module: d.module, by: d.source, note: d.message });
@@ -112,7 +114,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     }
     return user;
   };
-  const set = moduleSet(schema.modules(), new Set(IMPLEMENTED.keys()), IMPLEMENTED);
+  const set = moduleSet(schema.modules());
   const nc = config.netconf;
   const netconf = new NetconfServer({
     schema,
@@ -138,9 +140,11 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   });
   registerBaseOperations(netconf);
   registerConfigOperations(netconf);
+  registerNmda(netconf);
   netconf.registerStateProvider({ ns: NS.nacm, name: 'nacm', build: () => elem(NS.nacm, 'nacm', nacm.stateLeaves()) });
   registerMonitoring(netconf);
   registerNotifications(netconf);
+  registerSubscribedNotifications(netconf, { perSession: nc.maxSubscriptionsPerSession, total: nc.maxSubscriptions });
   for (const p of yangLibraryProviders(set)) netconf.registerStateProvider(p);
   const engine = new BgpEngine(log);
   const refreshLog = RefreshLog.open(stateFiles(config.stateDir).refreshLog, engine, log);

@@ -66,5 +66,6 @@ export function bgpState(peers: readonly PeerStatus[], groups: readonly UpdateGr
 }
 
 export function bgpStateProvider(engine: BgpEngine): StateProvider {
-  return { ns: NS_BGP, name: 'bgp', build: () => bgpState(engine.peers(), engine.updateGroups(), new Date()) };
+  // RFC 8342 section 5.3.4: sessions, capabilities and routes are learned from the peers
+  return { ns: NS_BGP, name: 'bgp', origin: 'learned', build: () => bgpState(engine.peers(), engine.updateGroups(), new Date()) };
 }

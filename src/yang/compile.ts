@@ -14,7 +14,7 @@
 import { sub, subArg, subs } from './statements';
 import type { Statement } from './statements';
 import { dataChild, INT_BOUNDS } from './schema';
-import type { CaseSchema, DataNodeSchema, Diagnostic, Identity, IntegerBase, LeafListSchema, LeafSchema, ModuleInfo, ModuleSchema, NacmDefault, NodeCommon, Pattern, RpcSchema, SchemaParent, XPathConstraint, YangType } from './schema';
+import type { CaseSchema, DataNodeSchema, Diagnostic, Identity, IntegerBase, LeafListSchema, LeafSchema, ModuleInfo, ModuleSchema, NacmDefault, NodeCommon, NotificationSchema, Pattern, RpcSchema, SchemaParent, XPathConstraint, YangType } from './schema';
 
 // ---------------------------------------------------------------------------
 // XSD regular expressions (RFC 7950 section 9.4.5, XML Schema Part 2 Appendix F)
@@ -131,7 +131,12 @@ export class Compiler {
   private readonly parents = new WeakMap<object, SchemaParent>();
   private readonly identityrefs: { type: YangType & { base: 'identityref' }; bases: string[] }[] = [];
   private readonly leafrefs: { type: YangType & { base: 'leafref' }; leaf: LeafSchema | LeafListSchema; lex: Lex }[] = [];
+  private readonly dropped = new WeakSet<object>();
+  /** What is not compiled, noted unless its parent turns out to be no part of the schema. */
+  private readonly unsupported: { parent: SchemaParent; mod: ModCtx; message: string }[] = [];
   readonly identities = new Map<string, Identity>(); // 'module:name'
+  /** The features the server supports, 'module:feature' (RFC 7950 section 7.20.1). */
+  readonly supported = new Set<string>();
 
   note(mod: ModCtx, message: string): void {
     this.diagnostics.push({ file: mod.info.file, module: mod.info.name, source: 'ncbgp', message });
@@ -177,6 +182,44 @@ export class Compiler {
   private ifFeatures(stmt: Statement, lex: Lex): string[] {
     const ops = new Set(['and', 'or', 'not']);
     return subs(stmt, 'if-feature').map((f) => (f.arg ?? '').replace(/([A-Za-z_][\w.-]*:)?[A-Za-z_][\w.-]*/g, (m) => (ops.has(m) ? m : this.qualify(lex, m))));
+  }
+
+  /** RFC 7950 section 7.20.2: every if-feature of `stmt` is true of the supported features. */
+  enabled(stmt: Statement, lex: Lex): boolean {
+    return this.ifFeatures(stmt, lex).every((e) => ifFeatureTrue(e, this.supported));
+  }
+
+  /** RFC 7950 section 7.20.2: the nodes under `parent` whose if-feature is false are not in the schema. */
+  pruneDisabled(parent: SchemaParent): void {
+    const keep = <T extends DataNodeSchema | CaseSchema | RpcSchema | NotificationSchema>(list: readonly T[]): void => {
+      for (const n of list) if (!n.ifFeatures.every((e) => ifFeatureTrue(e, this.supported))) this.drop(n);
+      (list as T[]).splice(0, list.length, ...list.filter((n) => !this.dropped.has(n)));
+      for (const n of list) this.pruneDisabled(n);
+    };
+    if ('kind' in parent && parent.kind === 'module') {
+      keep(parent.children);
+      keep(parent.rpcs);
+      keep(parent.notifications);
+    } else if ('kind' in parent && parent.kind === 'rpc') {
+      keep(parent.input.children);
+      keep(parent.output.children);
+    } else if ('kind' in parent && parent.kind === 'choice') keep(parent.cases);
+    else if ('children' in parent) keep(parent.children);
+  }
+
+  /** Notes what is not compiled where the schema has it. */
+  reportUnsupported(): void {
+    for (const u of this.unsupported) if (!this.isDropped(u.parent)) this.note(u.mod, u.message);
+  }
+
+  /** Marks a node the schema no longer has (RFC 7950 sections 7.20.2, 7.20.3.2): its leafrefs are not resolved. */
+  drop(node: object): void {
+    this.dropped.add(node);
+  }
+
+  private isDropped(node: object): boolean {
+    for (let n: object | undefined = node; n; n = this.parents.get(n)) if (this.dropped.has(n)) return true;
+    return false;
   }
 
   // -- types (RFC 7950 section 9)
@@ -236,21 +279,23 @@ export class Compiler {
       }
       case 'enumeration': {
         let next = 0;
-        const enums = subs(s, 'enum').map((e) => {
+        const enums = subs(s, 'enum').flatMap((e) => {
           const v = subArg(e, 'value');
           const value = v === undefined ? next : Number(v);
           next = value + 1;
-          return { name: e.arg ?? '', value };
+          // RFC 7950 section 9.6.4.2: an enum whose if-feature is false is not a value
+          return this.enabled(e, lex) ? [{ name: e.arg ?? '', value }] : [];
         });
         return { base: 'enumeration', enums };
       }
       case 'bits': {
         let next = 0;
-        const bits = subs(s, 'bit').map((b) => {
+        const bits = subs(s, 'bit').flatMap((b) => {
           const p = subArg(b, 'position');
           const position = p === undefined ? next : Number(p);
           next = position + 1;
-          return { name: b.arg ?? '', position };
+          // RFC 7950 section 9.7.4.2
+          return this.enabled(b, lex) ? [{ name: b.arg ?? '', position }] : [];
         });
         return { base: 'bits', bits };
       }
@@ -322,14 +367,20 @@ export class Compiler {
       case 'enumeration': {
         const own = subs(s, 'enum');
         if (!own.length) return t;
-        const names = new Set(own.map((e) => e.arg));
+        const names = new Set(own.filter((e) => this.enabled(e, lex)).map((e) => e.arg));
         return { ...t, enums: t.enums.filter((e) => names.has(e.name)) };
       }
       case 'bits': {
         const own = subs(s, 'bit');
         if (!own.length) return t;
-        const names = new Set(own.map((b) => b.arg));
+        const names = new Set(own.filter((b) => this.enabled(b, lex)).map((b) => b.arg));
         return { ...t, bits: t.bits.filter((b) => names.has(b.name)) };
+      }
+      case 'leafref':
+      case 'instance-identifier': {
+        // RFC 7950 sections 9.9.3, 9.13.2: a derived type may set require-instance
+        const requireInstance = subArg(s, 'require-instance');
+        return requireInstance === undefined ? t : { ...t, requireInstance: requireInstance !== 'false' };
       }
       default:
         return t;
@@ -405,7 +456,7 @@ export class Compiler {
     for (const s of stmts) {
       if (s.keyword === 'uses') out.push(...this.uses(s, lex, owner, config, parent));
       else if (DATA_DEF.has(s.keyword)) out.push(this.dataDef(s, lex, owner, config, parent));
-      else if ((s.keyword === 'action' || s.keyword === 'notification') && !('kind' in parent && parent.kind === 'module')) this.note(lex.mod, `line ${s.line}: nested ${s.keyword} '${s.arg}' is not supported`);
+      else if ((s.keyword === 'action' || s.keyword === 'notification') && !('kind' in parent && parent.kind === 'module') && this.enabled(s, lex)) this.unsupported.push({ parent, mod: lex.mod, message: `line ${s.line}: nested ${s.keyword} '${s.arg}' is not supported` });
     }
     return out;
   }
@@ -511,7 +562,8 @@ export class Compiler {
 
   shorthandCase(s: Statement, lex: Lex, owner: Owner, config: boolean, parent: SchemaParent): CaseSchema {
     const children: DataNodeSchema[] = [];
-    const node: CaseSchema = { kind: 'case', name: s.arg ?? '', module: owner.module, namespace: owner.namespace, prefix: owner.prefix, config, ifFeatures: [], musts: [], children };
+    // the case is there when its node is (RFC 7950 section 7.9.2)
+    const node: CaseSchema = { kind: 'case', name: s.arg ?? '', module: owner.module, namespace: owner.namespace, prefix: owner.prefix, config, ifFeatures: this.ifFeatures(s, lex), musts: [], children };
     this.parents.set(node, parent);
     children.push(this.dataDef(s, lex, owner, config, node));
     return node;
@@ -644,7 +696,7 @@ export class Compiler {
   }
 
   finishLeafrefs(): void {
-    const pending = new Set(this.leafrefs);
+    const pending = new Set(this.leafrefs.filter((ref) => !this.isDropped(ref.leaf)));
     // a leafref may point at another leafref: resolve in passes
     for (let pass = 0; pass < 8 && pending.size; pass++) {
       for (const ref of pending) {
@@ -747,6 +799,41 @@ function childByName(node: SchemaParent | { children: DataNodeSchema[] }, name: 
   return undefined;
 }
 
+
+/**
+ * An if-feature expression (RFC 7950 section 7.20.2, grammar in section 14:
+ * `not`, `and`, `or`, parentheses; names qualified 'module:feature') over
+ * the supported features.
+ */
+function ifFeatureTrue(expr: string, supported: ReadonlySet<string>): boolean {
+  const tokens = expr.match(/[()]|[^\s()]+/g) ?? [];
+  let i = 0;
+  const factor = (): boolean => {
+    const t = tokens[i++];
+    if (t === 'not') return !factor();
+    if (t !== '(') return t !== undefined && supported.has(t);
+    const v = or();
+    i++; // ')'
+    return v;
+  };
+  const and = (): boolean => {
+    let v = factor();
+    while (tokens[i] === 'and') {
+      i++;
+      v = factor() && v;
+    }
+    return v;
+  };
+  const or = (): boolean => {
+    let v = and();
+    while (tokens[i] === 'or') {
+      i++;
+      v = and() || v;
+    }
+    return v;
+  };
+  return or();
+}
 
 function decimalToScaled(x: string, fd: number): bigint | undefined {
   const m = /^([-+]?)(\d+)(?:\.(\d+))?$/.exec(x.trim());

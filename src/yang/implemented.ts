@@ -5,14 +5,21 @@
 export const IMPLEMENTED: ReadonlyMap<string, readonly string[]> = new Map<string, readonly string[]>([
   ['ietf-datastores', []],
   // RFC 6241 section 10.2: the features of the optional capabilities server.ts announces
-  ['ietf-netconf', ['writable-running', 'candidate', 'confirmed-commit', 'rollback-on-error', 'validate', 'startup']],
+  ['ietf-netconf', ['writable-running', 'candidate', 'confirmed-commit', 'rollback-on-error', 'validate', 'startup', 'xpath']],
   ['ietf-netconf-monitoring', []],
   ['ietf-netconf-acm', []],
   ['ietf-netconf-notifications', []],
   ['ietf-netconf-with-defaults', []],
+  // RFC 8526: get-data, edit-data, with the origin annotation and with-defaults
+  ['ietf-netconf-nmda', ['origin', 'with-defaults']],
+  ['ietf-origin', []],
+  // RFC 8639 dynamic subscriptions over NETCONF (RFC 8640): not configured ones, dscp, qos or JSON
+  ['ietf-subscribed-notifications', ['encode-xml', 'replay', 'subtree', 'xpath']],
   ['ietf-yang-library', []],
+  // RFC 5277: create-subscription (its <notification> envelope deviated away by ncbgp-deviations), /netconf/streams
   ['notifications', []],
   ['nc-notifications', []],
+  ['ncbgp-deviations', []],
   ['ncbgp-bgp', []],
   ['ncbgp-refresh', []],
 ]);

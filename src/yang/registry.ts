@@ -2,15 +2,20 @@
 // parsed into statement trees (statements.ts), ordered so that imports come
 // first (section 7.1.5), compiled into one schema tree (compile.ts) and
 // frozen; on request also handed to yang-js (yang-js-check.ts, whose
-// failures are reported in diagnostics()). Lookups by module, namespace, rpc,
-// notification, top-level data node and identity; module conformance per
-// RFC 8525 section 3.
+// failures are reported in diagnostics()). A module is implemented or
+// import-only as the caller says (RFC 8525 section 3, implemented.ts): an
+// import-only module lends its typedefs, groupings, identities, extensions
+// and features to the others, and its data nodes, operations, notifications,
+// augments and deviations are not in the schema (RFC 7950 section 5.6.5).
+// Lookups by module, namespace, rpc, notification, top-level data node and
+// identity.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { compileRpc, Compiler, DATA_DEF, scopeOf, splitName } from './compile';
+import { compileRpc, Compiler, scopeOf, splitName } from './compile';
 import type { Lex, ModCtx, Owner } from './compile';
+import { IMPLEMENTED } from './implemented';
 import { dataChildren } from './schema';
-import type { DataNodeSchema, Diagnostic, Identity, ModuleInfo, ModuleSchema, NotificationSchema, RpcSchema } from './schema';
+import type { DataNodeSchema, Diagnostic, Identity, ModuleInfo, ModuleSchema, NotificationSchema, RpcSchema, SchemaParent } from './schema';
 import { parseYangStatements, subArg, subs } from './statements';
 import type { Statement } from './statements';
 import { yangJsCheck } from './yang-js-check';
@@ -23,6 +28,14 @@ export const DEFAULT_YANG_DIR = path.resolve(__dirname, '../../yang');
 export interface LoadOptions {
   /** Compile every module with yang-js too (yang-js-check.ts): for the tests and `ncbgp yang check`, not for the server. */
   readonly crossCheck?: boolean;
+  /**
+   * The modules implemented, each with the features of it supported (RFC
+   * 8525 section 3); every other module is import-only. Default: the
+   * server's (IMPLEMENTED) for its own yang/, and for any other directory
+   * every module with every feature it defines, as yanglint loads the
+   * modules it is given.
+   */
+  readonly implemented?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** Code-unit order (file names, revision dates): localeCompare would load ICU's collation data, 2.5 MB resident. */
@@ -38,30 +51,72 @@ function yangFiles(dir: string): string[] {
   return out;
 }
 
-function moduleInfo(stmt: Statement, source: string, file: string, conformance: ModuleInfo['conformance']): ModuleInfo {
-  const revisions = subs(stmt, 'revision')
+interface Parsed {
+  readonly stmt: Statement;
+  readonly source: string;
+  readonly file: string;
+}
+
+/** The newest revision date of a module ('' when it has none). */
+function revisionOf(stmt: Statement): string {
+  return subs(stmt, 'revision')
     .map((r) => r.arg ?? '')
-    .sort();
+    .sort(byCodeUnits)
+    .pop() ?? '';
+}
+
+/** Prefix -> module name where a module's own statements stand (RFC 7950 section 7.1.4). */
+function prefixesOf(stmt: Statement): Map<string, string> {
+  const prefixes = new Map<string, string>([[subArg(stmt, 'prefix') ?? '', stmt.arg ?? '']]);
+  for (const imp of subs(stmt, 'import')) prefixes.set(subArg(imp, 'prefix') ?? '', imp.arg ?? '');
+  return prefixes;
+}
+
+function moduleInfo(p: Parsed, conformance: ModuleInfo['conformance'], deviations: readonly string[]): ModuleInfo {
+  const { stmt } = p;
   return {
     name: stmt.arg ?? '',
-    revision: revisions[revisions.length - 1],
+    revision: revisionOf(stmt) || undefined,
     namespace: subArg(stmt, 'namespace') ?? '',
     prefix: subArg(stmt, 'prefix') ?? '',
     yangVersion: subArg(stmt, 'yang-version') === '1.1' ? '1.1' : '1',
     features: subs(stmt, 'feature').map((f) => f.arg ?? ''),
     imports: subs(stmt, 'import').map((i) => ({ name: i.arg ?? '', revision: subArg(i, 'revision-date') })),
-    source,
-    file,
+    source: p.source,
+    file: p.file,
     conformance,
+    supportedFeatures: [], // filled once the features' own if-features are known
+    deviations,
   };
 }
 
-/** RFC 8525 section 3: modules whose nodes, operations, augments, deviations or identities the server implements. */
-function conformanceOf(stmt: Statement): ModuleInfo['conformance'] {
-  const implementing = new Set([...DATA_DEF, 'rpc', 'notification', 'augment', 'deviation', 'identity']);
-  return stmt.children.some((c) => implementing.has(c.keyword)) ? 'implement' : 'import';
+/** The schema node a schema node identifier (RFC 7950 section 6.5) names from the top of its module: data node, rpc, notification, or below. */
+function schemaNodeAt(compiler: Compiler, lex: Lex, id: string): SchemaParent | undefined {
+  const [first, ...rest] = id.split('/').filter(Boolean);
+  const [prefix, name] = splitName(first ?? '');
+  const target = compiler.moduleOfPrefix(lex, prefix);
+  const top = target && (target.schema.children.find((c) => c.name === name) ?? target.schema.rpcs.find((r) => r.name === name) ?? target.schema.notifications.find((n) => n.name === name));
+  return top && (rest.length ? compiler.descend(top, rest.join('/'), lex) : top);
 }
 
+/** RFC 7950 section 7.20.3.2, deviate not-supported: the target is taken out of its parent. */
+function removeNode(compiler: Compiler, ctx: ModCtx, deviation: Statement): boolean {
+  const lex: Lex = { mod: ctx, scope: ctx.top };
+  const id = deviation.arg ?? '';
+  const node = schemaNodeAt(compiler, lex, id);
+  const steps = id.split('/').filter(Boolean);
+  const parent = steps.length > 1 ? schemaNodeAt(compiler, lex, steps.slice(0, -1).join('/')) : compiler.moduleOfPrefix(lex, splitName(steps[0] ?? '')[0])?.schema;
+  if (!node || !parent) return false;
+  const lists = [
+    'children' in parent ? parent.children : [],
+    'cases' in parent ? parent.cases : [],
+    'rpcs' in parent ? parent.rpcs : [],
+    'notifications' in parent ? parent.notifications : [],
+  ] as object[][];
+  for (const list of lists) if (list.includes(node)) list.splice(list.indexOf(node), 1);
+  compiler.drop(node);
+  return true;
+}
 
 function deepFreeze(o: unknown, seen = new Set<unknown>()): void {
   if (o === null || typeof o !== 'object' || seen.has(o) || o instanceof RegExp) return;
@@ -107,13 +162,15 @@ export class SchemaRegistry {
   }
 
   /**
-   * Loads every `.yang` file under `dir` (recursively). With `crossCheck`,
-   * yang-js compiles every module too and what it refuses is among the
-   * diagnostics (source 'yang-js'); without, yang-js is not even loaded.
+   * Loads every `.yang` file under `dir` (recursively), one revision of each
+   * module (the newest), implemented or import-only as `implemented` says.
+   * With `crossCheck`, yang-js compiles every module too and what it refuses
+   * is among the diagnostics (source 'yang-js'); without, yang-js is not
+   * even loaded.
    */
   static load(dir: string = DEFAULT_YANG_DIR, opts: LoadOptions = {}): SchemaRegistry {
     const diags: Diagnostic[] = [];
-    const parsed: { stmt: Statement; info: ModuleInfo }[] = [];
+    const files: Parsed[] = [];
     for (const file of yangFiles(dir)) {
       const source = fs.readFileSync(file, 'utf8');
       let stmt: Statement;
@@ -127,8 +184,35 @@ export class SchemaRegistry {
         diags.push({ file, module: stmt.arg, source: 'ncbgp', message: `${stmt.keyword} is not supported (only modules)` });
         continue;
       }
-      parsed.push({ stmt, info: moduleInfo(stmt, source, file, conformanceOf(stmt)) });
+      files.push({ stmt, source, file });
     }
+    // RFC 7950 section 5.6.5: a module is implemented in one revision; the compiler holds one revision of each, the newest
+    const newest = new Map<string, Parsed>();
+    for (const f of files) {
+      const name = f.stmt.arg ?? '';
+      const other = newest.get(name);
+      const [keep, skip] = !other || revisionOf(f.stmt) > revisionOf(other.stmt) ? [f, other] : [other, f];
+      newest.set(name, keep);
+      if (skip) diags.push({ file: skip.file, module: name, source: 'ncbgp', message: `revision ${revisionOf(skip.stmt)} is not loaded: ${keep.file} has ${revisionOf(keep.stmt)}` });
+    }
+    const kept = files.filter((f) => newest.get(f.stmt.arg ?? '') === f);
+    const implemented = opts.implemented ?? (path.resolve(dir) === DEFAULT_YANG_DIR ? IMPLEMENTED : new Map(kept.map((f) => [f.stmt.arg ?? '', subs(f.stmt, 'feature').map((s) => s.arg ?? '')])));
+    for (const name of implemented.keys()) if (!newest.has(name)) diags.push({ file: dir, module: name, source: 'ncbgp', message: `module ${name} is to be implemented but is not under ${dir}` });
+    // RFC 8525 `deviation`: the modules an implemented module deviates, by the prefix of each deviation's target
+    const deviatedBy = new Map<string, string[]>();
+    for (const f of kept) {
+      if (!implemented.has(f.stmt.arg ?? '')) continue;
+      const prefixes = prefixesOf(f.stmt);
+      for (const d of subs(f.stmt, 'deviation')) {
+        const [prefix] = splitName((d.arg ?? '').split('/').filter(Boolean)[0] ?? '');
+        const target = prefix === undefined ? (f.stmt.arg ?? '') : (prefixes.get(prefix) ?? '');
+        const by = deviatedBy.get(target) ?? [];
+        if (!by.includes(f.stmt.arg ?? '')) by.push(f.stmt.arg ?? '');
+        deviatedBy.set(target, by);
+      }
+    }
+    const parsed = kept.map((f) => ({ stmt: f.stmt, info: moduleInfo(f, implemented.has(f.stmt.arg ?? '') ? 'implement' : 'import', deviatedBy.get(f.stmt.arg ?? '') ?? []) }));
+
     // dependency order: imports first
     const order: { stmt: Statement; info: ModuleInfo }[] = [];
     const state = new Map<string, 'visiting' | 'done'>();
@@ -156,48 +240,73 @@ export class SchemaRegistry {
     const compiler = new Compiler();
     for (const p of order) {
       const schema: ModuleSchema = { kind: 'module', info: p.info, name: p.info.name, namespace: p.info.namespace, prefix: p.info.prefix, children: [], rpcs: [], notifications: [], identities: [] };
-      const prefixes = new Map<string, string>([[p.info.prefix, p.info.name]]);
-      for (const imp of subs(p.stmt, 'import')) prefixes.set(subArg(imp, 'prefix') ?? '', imp.arg ?? '');
       const top = scopeOf(p.stmt, { typedefs: new Map(), groupings: new Map() });
-      const ctx: ModCtx = { info: p.info, stmt: p.stmt, prefixes, top, schema };
+      const ctx: ModCtx = { info: p.info, stmt: p.stmt, prefixes: prefixesOf(p.stmt), top, schema };
       compiler.mods.set(p.info.name, ctx);
       compiler.registerScopes(p.stmt, { mod: ctx, scope: top });
-      for (const id of subs(p.stmt, 'identity')) {
-        const identity: Identity = { module: p.info.name, namespace: p.info.namespace, name: id.arg ?? '', bases: subs(id, 'base').map((b) => compiler.qualify({ mod: ctx, scope: top }, b.arg ?? '')) };
-        compiler.identities.set(`${identity.module}:${identity.name}`, identity);
-        (schema.identities as Identity[]).push(identity);
+    }
+    // RFC 7950 section 7.20.1: the features listed for an implemented module are supported, unless their own if-feature is false
+    const listed: { name: string; stmt: Statement; ctx: ModCtx }[] = [];
+    for (const ctx of compiler.mods.values()) {
+      if (ctx.info.conformance !== 'implement') continue;
+      for (const name of implemented.get(ctx.info.name) ?? []) {
+        const stmt = subs(ctx.stmt, 'feature').find((f) => f.arg === name);
+        if (!stmt) compiler.note(ctx, `feature '${name}' is to be supported but the module does not define it`);
+        else {
+          listed.push({ name, stmt, ctx });
+          compiler.supported.add(`${ctx.info.name}:${name}`);
+        }
       }
     }
-    for (const p of order) {
-      const ctx = compiler.mods.get(p.info.name);
-      if (!ctx) continue;
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const f of listed) {
+        const q = `${f.ctx.info.name}:${f.name}`;
+        if (!compiler.supported.has(q) || compiler.enabled(f.stmt, { mod: f.ctx, scope: f.ctx.top })) continue;
+        compiler.supported.delete(q);
+        compiler.note(f.ctx, `feature '${f.name}' is to be supported but its if-feature is false`);
+        changed = true;
+      }
+    }
+    for (const f of listed) if (compiler.supported.has(`${f.ctx.info.name}:${f.name}`)) (f.ctx.info.supportedFeatures as string[]).push(f.name);
+    for (const ctx of compiler.mods.values()) {
       const lex: Lex = { mod: ctx, scope: ctx.top };
-      const owner: Owner = { module: p.info.name, namespace: p.info.namespace, prefix: p.info.prefix };
-      (ctx.schema.children as DataNodeSchema[]).push(...compiler.dataDefs(p.stmt.children, lex, owner, true, ctx.schema));
-      for (const r of subs(p.stmt, 'rpc')) (ctx.schema.rpcs as RpcSchema[]).push(compileRpc(compiler, r, lex, owner));
-      for (const n of subs(p.stmt, 'notification')) {
-        const scope = scopeOf(n, ctx.top);
-        const nl: Lex = { mod: ctx, scope };
+      // RFC 7950 section 7.18.2: an identity whose if-feature is false is not there
+      for (const id of subs(ctx.stmt, 'identity').filter((i) => compiler.enabled(i, lex))) {
+        const identity: Identity = { module: ctx.info.name, namespace: ctx.info.namespace, name: id.arg ?? '', bases: subs(id, 'base').map((b) => compiler.qualify(lex, b.arg ?? '')) };
+        compiler.identities.set(`${identity.module}:${identity.name}`, identity);
+        (ctx.schema.identities as Identity[]).push(identity);
+      }
+    }
+    // what an implemented module puts in the schema; an import-only one puts nothing
+    const implementing = [...compiler.mods.values()].filter((ctx) => ctx.info.conformance === 'implement');
+    const at = (ctx: ModCtx): { lex: Lex; owner: Owner } => ({ lex: { mod: ctx, scope: ctx.top }, owner: { module: ctx.info.name, namespace: ctx.info.namespace, prefix: ctx.info.prefix } });
+    for (const ctx of implementing) {
+      const { lex, owner } = at(ctx);
+      (ctx.schema.children as DataNodeSchema[]).push(...compiler.dataDefs(ctx.stmt.children, lex, owner, true, ctx.schema));
+      for (const r of subs(ctx.stmt, 'rpc')) (ctx.schema.rpcs as RpcSchema[]).push(compileRpc(compiler, r, lex, owner));
+      for (const n of subs(ctx.stmt, 'notification')) {
+        const nl: Lex = { mod: ctx, scope: scopeOf(n, ctx.top) };
         const children: DataNodeSchema[] = [];
         const node: NotificationSchema = { kind: 'notification', ...compiler.common(n, nl, owner, false), children };
         children.push(...compiler.dataDefs(n.children, nl, owner, false, node));
         (ctx.schema.notifications as NotificationSchema[]).push(node);
       }
-      if (subs(p.stmt, 'deviation').length) compiler.note(ctx, 'deviations are not applied');
     }
-    for (const p of order) {
-      const ctx = compiler.mods.get(p.info.name);
-      if (!ctx) continue;
-      const lex: Lex = { mod: ctx, scope: ctx.top };
-      const owner: Owner = { module: p.info.name, namespace: p.info.namespace, prefix: p.info.prefix };
-      for (const a of subs(p.stmt, 'augment')) {
-        const [first, ...rest] = (a.arg ?? '').split('/').filter(Boolean);
-        const [prefix, name] = splitName(first ?? '');
-        const target = compiler.moduleOfPrefix(lex, prefix);
-        const top = target && (target.schema.children.find((c) => c.name === name) ?? target.schema.rpcs.find((r) => r.name === name) ?? target.schema.notifications.find((nn) => nn.name === name));
-        compiler.augmentInto(top ? compiler.descend(top, rest.join('/'), lex) : undefined, a, lex, owner);
+    for (const ctx of implementing) {
+      const { lex, owner } = at(ctx);
+      for (const a of subs(ctx.stmt, 'augment')) compiler.augmentInto(schemaNodeAt(compiler, lex, a.arg ?? ''), a, lex, owner);
+    }
+    for (const ctx of implementing) {
+      for (const d of subs(ctx.stmt, 'deviation')) {
+        for (const how of subs(d, 'deviate')) {
+          if (how.arg !== 'not-supported') compiler.note(ctx, `line ${how.line}: deviate ${how.arg} of '${d.arg}' is not applied`);
+          else if (!removeNode(compiler, ctx, d)) compiler.note(ctx, `line ${d.line}: deviation target '${d.arg}' not found`);
+        }
       }
     }
+    for (const ctx of implementing) compiler.pruneDisabled(ctx.schema);
+    compiler.reportUnsupported();
     compiler.finishIdentities();
     compiler.finishLeafrefs();
     const schemas = order.map((p) => compiler.mods.get(p.info.name)?.schema).filter((s): s is ModuleSchema => s !== undefined);

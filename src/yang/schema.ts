@@ -19,6 +19,8 @@ export interface ModuleInfo {
   readonly source: string; // exact file text
   readonly file: string;
   readonly conformance: 'implement' | 'import'; // RFC 8525 section 3
+  readonly supportedFeatures: readonly string[]; // RFC 8525 `feature`: of an implemented module, those the server supports
+  readonly deviations: readonly string[]; // RFC 8525 `deviation`: the implemented modules whose deviations apply to it
 }
 
 export interface Identity {

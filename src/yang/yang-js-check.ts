@@ -29,6 +29,16 @@ export const KNOWN_YANG_JS_COMPLAINTS: readonly { readonly module: string; reado
     message: /choice\(server-or-user\)\] cannot contain short-hand non-case data node statement when using case statements/,
     why: 'yang-js 0.24 refuses a shorthand case next to case statements (RFC 7950 section 7.9.2 allows it)',
   },
+  {
+    module: 'ietf-netconf-nmda',
+    message: /\[choice\(filter-spec\)\] scope violation - invalid 'anydata' extension found/,
+    why: 'yang-js 0.24 refuses anydata as a shorthand case (RFC 7950 section 7.9.2 allows it)',
+  },
+  {
+    module: 'ietf-subscribed-notifications',
+    message: /\[identity\([a-z-]+\)\] scope violation - invalid 'if-feature' extension found/,
+    why: 'yang-js 0.24 refuses if-feature in an identity (RFC 7950 section 7.18 allows it in YANG 1.1)',
+  },
 ];
 
 /** The entry of KNOWN_YANG_JS_COMPLAINTS that explains a complaint of yang-js about `module`, if any. */

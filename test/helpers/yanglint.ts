@@ -19,6 +19,8 @@ export interface YanglintInput {
   flags?: Record<string, string>;
   /** Where the files go; without it a temp directory, removed again. */
   dir?: string;
+  /** -F: `module:feature,...` each, the features the server supports (without it yanglint enables every feature) */
+  features?: readonly string[];
 }
 
 export interface YanglintRun {
@@ -27,7 +29,7 @@ export interface YanglintRun {
   output: string;
 }
 
-/** `yanglint -p yang -p yang/ietf -t TYPE [FLAG FILE]... MODULE... FILE` in the repository (killed after 30 s). */
+/** `yanglint -p yang -p yang/ietf [-F FEATURES]... -t TYPE [FLAG FILE]... MODULE... FILE` in the repository (killed after 30 s). */
 export function yanglint(input: YanglintInput): YanglintRun {
   const dir = input.dir ?? mkdtempSync(join(tmpdir(), 'ncbgp-yanglint-'));
   try {
@@ -39,7 +41,8 @@ export function yanglint(input: YanglintInput): YanglintRun {
       writeFileSync(f, content);
       flags.push(flag, f);
     }
-    const r = spawnSync('yanglint', ['-p', 'yang', '-p', 'yang/ietf', '-t', input.type, ...flags, ...input.modules, file], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
+    const features = (input.features ?? []).flatMap((f) => ['-F', f]);
+    const r = spawnSync('yanglint', ['-p', 'yang', '-p', 'yang/ietf', ...features, '-t', input.type, ...flags, ...input.modules, file], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
     return { status: r.status, output: `${r.stdout}${r.stderr}` };
   } finally {
     if (input.dir === undefined) rmSync(dir, { recursive: true, force: true });

@@ -405,4 +405,87 @@ describe('interop: ncclient 0.6.13', function () {
     assert.equal(r.username, USERS.viewer.name, seen);
     assert.equal(r.source_host, '127.0.0.1', seen);
   });
+
+  it(':xpath: get and get-config with XPath filters; a level-1 user selects nothing of /nacm:nacm', async function () {
+    interface XPathGet {
+      xpath_capability: boolean;
+      get_peers: string[];
+      get_session_states: string[];
+      config_peers: Record<string, string[]>;
+      undeclared_prefix: Outcome;
+      admin_rule_lists: string[];
+      viewer_rule_lists: string[];
+    }
+    const r = await ncclient<XPathGet>(port, ['xpath-get', '--address', '127.0.0.3', ...secondUser(USERS.viewer)]);
+    assert.equal(r.xpath_capability, true, 'ncclient does not see :xpath');
+    // RFC 6241 section 8.9: the entry with its subtree, state data included in <get>
+    assert.deepEqual(r.get_peers, ['127.0.0.3']);
+    assert.equal(r.get_session_states.length, 1, JSON.stringify(r));
+    // a leaf of every entry comes with the entry's key
+    assert.ok(['127.0.0.2', '127.0.0.3', '127.0.0.4'].every((a) => a in r.config_peers), JSON.stringify(r.config_peers));
+    for (const children of Object.values(r.config_peers)) assert.deepEqual(children, ['address', 'remote-as'], JSON.stringify(r.config_peers));
+    // ncclient's plain form declares no prefix: the expression's prefixes are unknown to the server
+    const err = onlyError(r.undeclared_prefix, 'invalid-value', 'an xpath filter with an undeclared prefix');
+    assert.match(err.message ?? '', /unknown prefix "ncbgp-bgp"/, err.xml);
+    assert.ok(r.admin_rule_lists.length > 0, 'the admin reads the NACM rule-lists');
+    assert.deepEqual(r.viewer_rule_lists, [], 'a level-1 user selected /nacm:nacm');
+  });
+
+  it('RFC 8526 get-data and edit-data sent with dispatch(): the peer added is in running, and in operational with or:origin', async function () {
+    interface Origin {
+      namespace: string | null;
+      name: string;
+    }
+    interface GetData {
+      edit: Outcome;
+      running_peers: string[];
+      remote_as: string | null;
+      session_state: string | null;
+      origins: { bgp: Origin | null; peer: Origin | null; state: Origin | null };
+      with_origin_running: Outcome;
+      delete: Outcome;
+      running_after: string[];
+    }
+    const address = '192.0.2.20';
+    const r = await ncclient<GetData>(port, ['get-data', '--address', address, '--remote-as', '65020']);
+    assertOk(r.edit, 'edit-data of running');
+    assert.deepEqual(r.running_peers, [address]);
+    assert.equal(r.remote_as, '65020');
+    assert.ok(r.session_state, JSON.stringify(r));
+    // RFC 8342 section 5.3.4: configuration from intended, BGP state learned, the peer inherits its parent's
+    const NS_ORIGIN = 'urn:ietf:params:xml:ns:yang:ietf-origin';
+    assert.deepEqual(r.origins, { bgp: { namespace: NS_ORIGIN, name: 'intended' }, peer: null, state: { namespace: NS_ORIGIN, name: 'learned' } });
+    onlyError(r.with_origin_running, 'invalid-value', 'with-origin on running');
+    assertOk(r.delete, 'edit-data deleting the peer');
+    assert.deepEqual(r.running_after, []);
+  });
+
+  it('RFC 8639 establish-subscription sent with dispatch(): each subscription sends what its filter passes, read with take_notification', async function () {
+    interface Seen {
+      event: string;
+      ns: string;
+      session_id: string | null;
+      id: string | null;
+      reason: string | null;
+    }
+    interface Subscribed {
+      ids: string[];
+      second_session_id: string;
+      events: Seen[];
+      delete_again: Outcome;
+    }
+    const SN = 'urn:ietf:params:xml:ns:yang:ietf-subscribed-notifications';
+    const r = await ncclient<Subscribed>(port, ['subscribed-notifications', ...secondUser(USERS.viewer)]);
+    const [starts, ends] = r.ids;
+    assert.match(starts, /^[1-9][0-9]*$/);
+    assert.notEqual(starts, ends);
+    const second = r.events.filter((e) => e.session_id === r.second_session_id).map((e) => e.event);
+    // one of each: the subtree filter passes the start only, the XPath filter the end only
+    assert.deepEqual(second, ['netconf-session-start', 'netconf-session-end'], JSON.stringify(r.events));
+    const terminated = r.events[r.events.length - 1];
+    assert.deepEqual(terminated, { event: 'subscription-terminated', ns: SN, session_id: null, id: starts, reason: 'sn:no-such-subscription' });
+    const err = onlyError(r.delete_again, 'invalid-value', 'delete-subscription of a deleted subscription');
+    assert.equal(err.app_tag, 'ietf-subscribed-notifications:no-such-subscription');
+    assert.equal(err.type, 'application');
+  });
 });

@@ -5,7 +5,8 @@ prints what the client saw as one JSON object on stdout.
     ncclient_cases.py CASE --port N --user U (--password P | --key FILE) [...]
 
 Cases: hello, netconf-state, get-config, get-schema, lock, rpc, session-start,
-candidate-commit, confirmed-commit, commit-invalid, lock-candidate, nacm-viewer.
+candidate-commit, confirmed-commit, commit-invalid, lock-candidate, nacm-viewer,
+xpath-get, get-data, subscribed-notifications.
 The mocha tests in ncclient.test.ts run this and assert on the JSON.
 """
 import argparse
@@ -23,6 +24,9 @@ NS_BASE = 'urn:ietf:params:xml:ns:netconf:base:1.0'
 NS_MON = 'urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring'
 NS_NOTIF = 'urn:ietf:params:xml:ns:yang:ietf-netconf-notifications'
 NS_BGP = 'urn:ncbgp:yang:ncbgp-bgp'
+NS_NMDA = 'urn:ietf:params:xml:ns:yang:ietf-netconf-nmda'
+NS_DS = 'urn:ietf:params:xml:ns:yang:ietf-datastores'
+NS_ORIGIN = 'urn:ietf:params:xml:ns:yang:ietf-origin'
 TIMEOUT = 10  # seconds, for connect and for each RPC
 
 
@@ -306,6 +310,126 @@ def case_nacm_viewer(args):
     return out
 
 
+def case_xpath_get(args):
+    """:xpath (RFC 6241 section 8.9): get and get-config with ncclient's xpath
+    filters, prefixes declared by the (namespaces, select) form or not at all;
+    the second user (level 1) selects nothing of /nacm:nacm."""
+    ns_nacm = 'urn:ietf:params:xml:ns:yang:ietf-netconf-acm'
+    bgp = {'ncbgp-bgp': NS_BGP}
+    select = "/ncbgp-bgp:bgp/ncbgp-bgp:peer[ncbgp-bgp:address='%s']" % args.address
+    def q(name):
+        return '{%s}%s' % (NS_BGP, name)
+
+    out = {}
+    with connect(args) as m, connect(args, args.user2, args.password2) as viewer:
+        out['xpath_capability'] = ':xpath' in m.server_capabilities
+        reply = m.get(filter=('xpath', (bgp, select)))
+        out['get_peers'] = texts(reply.data_ele, './/%s/%s' % (q('peer'), q('address')), None)
+        out['get_session_states'] = texts(reply.data_ele, './/%s/%s' % (q('state'), q('session-state')), None)
+        reply = m.get_config(source='running', filter=('xpath', (bgp, '/ncbgp-bgp:bgp/ncbgp-bgp:peer/ncbgp-bgp:remote-as')))
+        out['config_peers'] = {p.findtext(q('address')): [etree.QName(c).localname for c in p]
+                               for p in reply.data_ele.iterfind('.//' + q('peer'))}
+        # the plain form declares no prefix for the select expression
+        out['undeclared_prefix'] = attempt(lambda: m.get(filter=('xpath', select)))
+        nacm = ('xpath', ({'nacm': ns_nacm}, '/nacm:nacm/nacm:rule-list/nacm:name'))
+        out['admin_rule_lists'] = texts(m.get_config(source='running', filter=nacm).data_ele, './/{%s}name' % ns_nacm, None)
+        out['viewer_rule_lists'] = texts(viewer.get_config(source='running', filter=nacm).data_ele, './/{%s}name' % ns_nacm, None)
+    return out
+
+
+def nmda(m, op, datastore, body=''):
+    """An RFC 8526 operation sent with m.dispatch() as a raw RPC element; the reply's root element."""
+    ele = to_ele('<%s xmlns="%s" xmlns:ds="%s"><datastore>ds:%s</datastore>%s</%s>'
+                 % (op, NS_NMDA, NS_DS, datastore, body, op))
+    return etree.fromstring(m.dispatch(ele).xml.encode())
+
+
+def origin_of(el):
+    """The or:origin annotation of an element, its prefix resolved as the client reads it."""
+    value = el.get('{%s}origin' % NS_ORIGIN) if el is not None else None
+    if value is None:
+        return None
+    prefix, name = value.split(':', 1)
+    return {'namespace': el.nsmap.get(prefix), 'name': name}
+
+
+def case_get_data(args):
+    """RFC 8526 (NMDA): edit-data adds a peer to running, get-data reads it
+    back from running and from operational with its origin, with-origin on
+    running is refused, and edit-data deletes the peer again."""
+    peer_filter = ('<subtree-filter><bgp xmlns="%s"><peer><address>%s</address></peer></bgp></subtree-filter>'
+                   % (NS_BGP, args.address))
+    delete = ('<default-operation>none</default-operation><config><bgp xmlns="%s" xmlns:nc="%s">'
+              '<peer nc:operation="delete"><address>%s</address></peer></bgp></config>' % (NS_BGP, NS_BASE, args.address))
+
+    def addresses(root):
+        return texts(root, '{%s}data/{%s}bgp/{%s}peer/{%s}address' % (NS_NMDA, NS_BGP, NS_BGP, NS_BGP), None)
+
+    out = {}
+    with connect(args) as m:
+        out['edit'] = attempt(lambda: nmda(m, 'edit-data', 'running', peer_config(args.address, args.remote_as)))
+        out['running_peers'] = addresses(nmda(m, 'get-data', 'running', peer_filter))
+        op = nmda(m, 'get-data', 'operational', peer_filter + '<with-origin/>')
+        bgp = op.find('{%s}data/{%s}bgp' % (NS_NMDA, NS_BGP))
+        peer = bgp.find('{%s}peer' % NS_BGP) if bgp is not None else None
+        state = peer.find('{%s}state' % NS_BGP) if peer is not None else None
+        out['remote_as'] = peer.findtext('{%s}remote-as' % NS_BGP) if peer is not None else None
+        out['session_state'] = state.findtext('{%s}session-state' % NS_BGP) if state is not None else None
+        out['origins'] = {'bgp': origin_of(bgp), 'peer': origin_of(peer), 'state': origin_of(state)}
+        out['with_origin_running'] = attempt(lambda: nmda(m, 'get-data', 'running', '<with-origin/>'))
+        out['delete'] = attempt(lambda: nmda(m, 'edit-data', 'running', delete))
+        out['running_after'] = addresses(nmda(m, 'get-data', 'running', peer_filter))
+    return out
+
+
+NS_SN = 'urn:ietf:params:xml:ns:yang:ietf-subscribed-notifications'
+
+
+def case_subscribed_notifications(args):
+    """RFC 8639 dynamic subscriptions over NETCONF (RFC 8640), sent with
+    m.dispatch(): two on one session, told apart by their filters (a subtree
+    and an XPath one), their events read with take_notification as the
+    second user's session starts and ends; delete-subscription and the
+    subscription-terminated that follows; deleting it again is an error."""
+    establish = lambda inner: to_ele(
+        '<establish-subscription xmlns="%s"><stream>NETCONF</stream>%s</establish-subscription>' % (NS_SN, inner))
+    reply_id = lambda reply: to_ele(reply.xml).findtext('{%s}id' % NS_SN)
+    out = {}
+    with connect(args) as m:
+        starts = reply_id(m.dispatch(establish(
+            '<stream-subtree-filter><netconf-session-start xmlns="%s"/></stream-subtree-filter>' % NS_NOTIF)))
+        ends = reply_id(m.dispatch(establish(
+            '<stream-xpath-filter xmlns:n="%s">/n:netconf-session-end</stream-xpath-filter>' % NS_NOTIF)))
+        out['ids'] = [starts, ends]
+        with connect(args, args.user2, args.password2) as b:
+            out['second_session_id'] = str(b.session_id)
+        seen = []
+
+        def take(until):
+            deadline = time.monotonic() + TIMEOUT
+            while time.monotonic() < deadline:
+                n = m.take_notification(block=True, timeout=max(0.1, deadline - time.monotonic()))
+                if n is None:
+                    return
+                content = [c for c in n.notification_ele if etree.QName(c).localname != 'eventTime'][0]
+                seen.append({'event': etree.QName(content).localname, 'ns': etree.QName(content).namespace,
+                             'session_id': content.findtext('{%s}session-id' % NS_NOTIF),
+                             'id': content.findtext('{%s}id' % NS_SN), 'reason': content.findtext('{%s}reason' % NS_SN)})
+                if until(seen[-1]):
+                    return
+
+        take(lambda e: e['event'] == 'netconf-session-end' and e['session_id'] == out['second_session_id'])
+        m.dispatch(to_ele('<delete-subscription xmlns="%s"><id>%s</id></delete-subscription>' % (NS_SN, starts)))
+        take(lambda e: e['event'] == 'subscription-terminated')
+        out['events'] = seen
+        try:
+            m.dispatch(to_ele('<delete-subscription xmlns="%s"><id>%s</id></delete-subscription>' % (NS_SN, starts)))
+            out['delete_again'] = 'ok'
+        except RPCError as e:
+            out['delete_again'] = error_dict(e)
+    return out
+
+
 CASES = {
     'hello': case_hello,
     'netconf-state': case_netconf_state,
@@ -319,6 +443,9 @@ CASES = {
     'commit-invalid': case_commit_invalid,
     'lock-candidate': case_lock_candidate,
     'nacm-viewer': case_nacm_viewer,
+    'xpath-get': case_xpath_get,
+    'get-data': case_get_data,
+    'subscribed-notifications': case_subscribed_notifications,
 }
 
 

@@ -16,10 +16,13 @@ const MODULES = [
   'yang/ncbgp-refresh.yang',
   'yang/ietf/ietf-netconf-monitoring@2010-10-04.yang',
   'yang/ietf/ietf-yang-library@2019-01-04.yang',
+  'yang/ietf/notifications@2008-07-14.yang',
   'yang/ietf/nc-notifications@2008-07-14.yang',
+  'yang/ncbgp-deviations.yang',
   'yang/ietf/ietf-netconf-notifications@2012-02-06.yang',
   'yang/ietf/ietf-datastores@2018-02-14.yang',
   'yang/ietf/ietf-netconf-acm@2018-02-14.yang',
+  'yang/ietf/ietf-subscribed-notifications@2019-09-09.yang',
 ];
 
 /** libyang's warning about RFC 6470's own text (`../confirm-event`), not about our data. */
@@ -65,7 +68,7 @@ describe('yanglint on the wire data', function () {
     const data = reply.children[0];
     assert.equal(data.name, 'data');
     const names = data.children.map((c) => c.name).sort();
-    assert.deepEqual(names, ['bgp', 'modules-state', 'nacm', 'netconf', 'netconf-state', 'yang-library']);
+    assert.deepEqual(names, ['bgp', 'modules-state', 'nacm', 'netconf', 'netconf-state', 'streams', 'yang-library']);
     assert.equal(yanglint('get', data.children.map((c) => serialize(c)).join('\n')), '');
     await a.rpc('<unlock><target><running/></target></unlock>');
   });

@@ -121,7 +121,7 @@ describe('/netconf-state built for the filter', function () {
   const assertSame = (): void => {
     for (const filter of FILTERS) {
       const expected = applySubtreeFilter(filter, server.state(), { listKeys }).map((e) => serialize(e));
-      const actual = applySubtreeFilter(filter, server.state(filter), { listKeys }).map((e) => serialize(e));
+      const actual = applySubtreeFilter(filter, server.state({ type: 'subtree', nodes: filter }), { listKeys }).map((e) => serialize(e));
       assert.deepEqual(actual, expected, FILTERS.indexOf(filter) + ': ' + filter.map((f) => serialize(f)).join(''));
     }
   };
@@ -138,16 +138,16 @@ describe('/netconf-state built for the filter', function () {
   };
 
   it('builds only the named children, each as the whole tree has it', () => {
-    const state = server.state(FILTERS[1])[0];
+    const state = server.state({ type: 'subtree', nodes: FILTERS[1] })[0];
     assert.deepEqual(
       state.children.map((c) => c.name),
       ['statistics'],
     );
     assert.deepEqual(
-      server.state(FILTERS[0])[0].children.map((c) => c.name),
+      server.state({ type: 'subtree', nodes: FILTERS[0] })[0].children.map((c) => c.name),
       ['capabilities', 'datastores', 'schemas', 'sessions', 'statistics'],
     );
-    assert.deepEqual(server.state(FILTERS[14]), [], 'another namespace: nothing to build');
+    assert.deepEqual(server.state({ type: 'subtree', nodes: FILTERS[14] }), [], 'another namespace: nothing to build');
     assertSame();
   });
 

@@ -2,17 +2,20 @@
 // validators, yanglint (libyang 2.1) and yangdump (yuma123 2.13), and by
 // yanglint on instance data: configuration, state, the refresh RPCs, their
 // replies and notifications as they go on the wire.
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parseYangStatements, subArg } from '../../src/yang/statements';
 import { requireTool } from '../helpers/interop';
 import { yanglint } from '../helpers/yanglint';
+import { lintModule, LintOptions } from './rfc8407';
 
 const YANG_DIR = path.join(__dirname, '..', '..', 'yang');
 const IETF_DIR = path.join(YANG_DIR, 'ietf');
-const OWN_MODULES = ['ncbgp-bgp', 'ncbgp-refresh'];
+const OWN_MODULES = ['ncbgp-bgp', 'ncbgp-refresh', 'ncbgp-deviations'];
 
 /** The standard modules the server implements or imports, as name@revision. */
 const IETF_MODULES = [
@@ -25,6 +28,17 @@ const IETF_MODULES = [
   'ietf-yang-types@2013-07-15',
   'ietf-yang-library@2019-01-04',
   'ietf-datastores@2018-02-14',
+  // RFC 8526 NMDA operations and RFC 8342 origin, with the metadata extension origin uses (RFC 7952)
+  'ietf-netconf-nmda@2019-01-07',
+  'ietf-origin@2018-02-14',
+  'ietf-yang-metadata@2016-08-05',
+  // RFC 8639 subscribed notifications, and what it imports (import-only)
+  'ietf-subscribed-notifications@2019-09-09',
+  'ietf-restconf@2017-01-26',
+  'ietf-network-instance@2019-01-21',
+  'ietf-yang-schema-mount@2019-01-14',
+  'ietf-interfaces@2018-02-20',
+  'ietf-ip@2018-02-22',
   'notifications@2008-07-14',
   'nc-notifications@2008-07-14',
   // yuma123's extension module, imported by its RFC 5277 "notifications" module
@@ -32,7 +46,19 @@ const IETF_MODULES = [
 ];
 
 /** Where Debian's libyang2 and libyuma-base packages keep the originals. */
-const REFERENCE_DIRS = ['/usr/share/yang/modules/libyang', '/usr/share/yuma/modules'];
+const REFERENCE_DIRS = ['/usr/share/yang/modules/libyang', '/usr/share/yuma/modules', '/usr/share/yuma/nmda-modules'];
+
+/**
+ * Modules no Debian package ships, as their RFCs publish them (taken from
+ * the modules/ directory of CESNET/netopeer2, whose copies are the RFC
+ * text): SHA-256 of the file, so a copy never drifts from what was checked.
+ */
+const RFC_ONLY: Readonly<Record<string, string>> = {
+  'ietf-subscribed-notifications@2019-09-09': '22b32d6411d42a2c9cb88731ee91564bd317b81a3eeb928ee7a7cda1f7a8e85f',
+  'ietf-restconf@2017-01-26': 'e757021148926cc9b39b593598a2bd8f212423c68ea1cbb1ed1b65532d091297',
+  'ietf-network-instance@2019-01-21': '347ae9aa1c85c8d78076c60e9ddaa8b823053cb49d14aa1dca502e76f86ae678',
+  'ietf-yang-schema-mount@2019-01-14': '3de4d3517243aa805a49d88b42cfd8e4ada59b9500852fb3a4aab8ae7fcdb997',
+};
 
 interface Run {
   status: number | null;
@@ -233,7 +259,7 @@ describe('YANG modules', function () {
       requireTool(this, 'yanglint', 'package libyang2-tools brings the libyang copies');
       requireTool(this, 'yangdump', 'package yangdump brings the yuma123 copies');
       const originals = REFERENCE_DIRS.flatMap(filesUnder).filter((f) => f.endsWith('.yang'));
-      for (const m of IETF_MODULES) {
+      for (const m of IETF_MODULES.filter((n) => RFC_ONLY[n] === undefined)) {
         const copy = readFileSync(path.join(IETF_DIR, `${m}.yang`));
         const name = m.split('@')[0];
         const candidates = originals.filter((f) => [`${m}.yang`, `${name}.yang`].includes(path.basename(f)));
@@ -245,18 +271,32 @@ describe('YANG modules', function () {
     });
   });
 
+  it('the modules no Debian package ships are the RFC text as taken', function () {
+    for (const [m, digest] of Object.entries(RFC_ONLY)) {
+      assert.ok(IETF_MODULES.includes(m), m);
+      assert.equal(createHash('sha256').update(readFileSync(path.join(IETF_DIR, `${m}.yang`))).digest('hex'), digest, m);
+    }
+  });
+
   describe('yanglint (libyang)', function () {
     before(function () {
       requireTool(this, 'yanglint', 'package libyang2-tools');
     });
 
     for (const m of OWN_MODULES) {
+      // -D: no module from the working directory; a warning fails as an error does
       it(`${m} compiles with no error and no warning`, function () {
-        const r = run('yanglint', [...SEARCH_PATH, path.join(YANG_DIR, `${m}.yang`)]);
+        const r = run('yanglint', ['-D', ...SEARCH_PATH, path.join(YANG_DIR, `${m}.yang`)]);
         assert.equal(r.output, '');
         assert.equal(r.status, 0);
       });
     }
+
+    it('our modules compile together, printed back as YANG with no warning', function () {
+      const r = run('yanglint', ['-D', ...SEARCH_PATH, '-f', 'yang', '-o', '/dev/null', ...OWN_MODULES.map((m) => path.join(YANG_DIR, `${m}.yang`))]);
+      assert.equal(r.output, '');
+      assert.equal(r.status, 0);
+    });
 
     it('every module in yang/ietf compiles with no error', function () {
       for (const m of IETF_MODULES) {
@@ -489,6 +529,62 @@ describe('YANG modules', function () {
           assert.match(r.output, c.error);
         });
       }
+    });
+  });
+
+  describe('RFC 8407 guidelines (the points pyang --lint checks)', function () {
+    const LINT: LintOptions = { modulePrefix: 'ncbgp', namespacePrefix: 'urn:ncbgp:yang:' };
+
+    for (const m of OWN_MODULES) {
+      it(`${m} follows them`, function () {
+        assert.deepEqual(lintModule(readFileSync(path.join(YANG_DIR, `${m}.yang`), 'utf8'), LINT), []);
+      });
+    }
+
+    it('every module under yang/ has a prefix of its own (RFC 8407 section 4.2)', function () {
+      const prefixes = [...OWN_MODULES.map((m) => path.join(YANG_DIR, `${m}.yang`)), ...readdirSync(IETF_DIR).map((f) => path.join(IETF_DIR, f))].map((f) => subArg(parseYangStatements(readFileSync(f, 'utf8')), 'prefix'));
+      assert.deepEqual(
+        prefixes.filter((p, i) => prefixes.indexOf(p) !== i),
+        [],
+      );
+    });
+
+    it('finds each problem in a module that has them (the check can fail)', function () {
+      const bad = `module bgp_Extra {
+	namespace "urn:other:bgp_Extra";
+  prefix x;
+  import ietf-yang-types { prefix yang; }
+  contact "c";
+  description "d";
+  revision 2026-01-01 { description "r"; }
+  typedef t { type string; }
+  container top {
+    description "t";
+    config true;
+    leaf a { mandatory true; type string; description "a"; }
+  }
+  leaf b { type enumeration { enum on; } }
+  leaf ${'n'.repeat(65)} { type string; description "n"; }
+}
+`;
+      assert.deepEqual(lintModule(bad, LINT), [
+        'line 2: a tab',
+        'line 15: longer than 70 characters',
+        'line 1: module name does not start with "ncbgp-" (RFC 8407 section 4.1)',
+        'line 2: namespace is not "urn:ncbgp:yang:bgp_Extra" (RFC 8407 section 4.9)',
+        'line 1: module "bgp_Extra" has no organization (RFC 8407 sections 4.8, 4.14)',
+        'line 1: bgp_Extra is not lower case and hyphenated',
+        'line 7: revision "2026-01-01" has no reference (RFC 8407 sections 4.8, 4.14)',
+        'line 8: typedef "t" has no description (RFC 8407 sections 4.8, 4.14)',
+        'line 11: config is out of the canonical order of container (RFC 7950 section 14)',
+        'line 11: config true is the default (RFC 8407 section 4.4)',
+        'line 12: type is out of the canonical order of leaf (RFC 7950 section 14)',
+        'line 14: leaf "b" has no description (RFC 8407 sections 4.8, 4.14)',
+        'line 14: enum "on" has no description (RFC 8407 sections 4.8, 4.14)',
+        `line 15: identifier ${'n'.repeat(65)} is longer than 64 characters (RFC 8407 section 4.3)`,
+        'line 9: top-level container top is mandatory (RFC 8407 section 4.10)',
+        'line 4: import ietf-yang-types is not used',
+      ]);
     });
   });
 

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LeafSchema } from '../../src/yang/schema';
+import { IMPLEMENTED } from '../../src/yang/implemented';
 import { SchemaRegistry } from '../../src/yang/registry';
 import { xsdRegex } from '../../src/yang/compile';
 import { parseYangStatements, YangSyntaxError } from '../../src/yang/statements';
@@ -12,6 +13,7 @@ const YANG_DIR = path.join(__dirname, '..', '..', 'yang');
 const REFRESH = 'urn:ncbgp:yang:ncbgp-refresh';
 const BGP = 'urn:ncbgp:yang:ncbgp-bgp';
 const NC = 'urn:ietf:params:xml:ns:netconf:base:1.0';
+const NOTIF = 'urn:ietf:params:xml:ns:netconf:notification:1.0';
 
 function yangFilesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -70,18 +72,43 @@ describe('yang/schema', function () {
       assert.equal(info.conformance, 'implement');
     });
 
-    it('marks type-only modules as import and the others as implement (RFC 8525)', () => {
-      for (const [name, conformance] of [
-        ['ietf-inet-types', 'import'],
-        ['ietf-yang-types', 'import'],
-        ['ncbgp-bgp', 'implement'],
-        ['ncbgp-refresh', 'implement'],
-        ['ietf-netconf', 'implement'],
-      ] as const) {
-        const info = registry.module(name);
-        if (!info && name === 'ietf-netconf') continue;
-        assert.equal(info?.conformance, conformance, name);
+    it('implements the modules of implemented.ts with their features, and imports the others (RFC 8525 section 3)', () => {
+      for (const info of registry.modules()) {
+        const features = IMPLEMENTED.get(info.name);
+        assert.equal(info.conformance, features ? 'implement' : 'import', info.name);
+        assert.deepEqual(info.supportedFeatures, features ?? [], info.name);
       }
+      for (const name of IMPLEMENTED.keys()) assert.equal(registry.module(name)?.conformance, 'implement', name);
+      for (const name of ['ietf-inet-types', 'ietf-yang-types', 'yuma-ncx']) assert.equal(registry.module(name)?.conformance, 'import', name);
+    });
+
+    it('has no data node of an import-only module: yuma-ncx lends notifications its extensions only', () => {
+      const ncx = registry.module('yuma-ncx');
+      assert.ok(ncx && ncx.conformance === 'import');
+      assert.deepEqual(registry.moduleSchema('yuma-ncx')?.children, []);
+      assert.equal(registry.topLevel(ncx.namespace, 'belongs-to'), undefined);
+      assert.ok(!registry.topLevelNodes().some((n) => n.module === 'yuma-ncx'));
+    });
+
+    it('serves RFC 5277 create-subscription and /netconf/streams, and not the <notification> envelope (deviated not-supported)', () => {
+      const notifications = registry.module('notifications');
+      assert.ok(notifications);
+      assert.deepEqual(notifications.deviations, ['ncbgp-deviations']);
+      assert.ok(registry.rpc(NOTIF, 'create-subscription')?.input.children.some((c) => c.name === 'startTime'));
+      assert.equal(registry.topLevel(NOTIF, 'notification'), undefined);
+      assert.ok(registry.topLevel('urn:ietf:params:xml:ns:netmod:notification', 'netconf'));
+    });
+
+    it('leaves out what a feature the server does not support guards (ietf-netconf url)', () => {
+      assert.ok(!registry.module('ietf-netconf')?.supportedFeatures.includes('url'));
+      const edit = registry.rpc(NC, 'edit-config');
+      const content = edit?.input.children.find((c) => c.name === 'edit-content');
+      assert.ok(content?.kind === 'choice');
+      assert.deepEqual(
+        content.cases.map((c) => c.name),
+        ['config'],
+      );
+      assert.ok(registry.rpc(NC, 'commit'), 'commit: if-feature candidate, supported');
     });
 
     it('lists the features a module defines', function () {
@@ -300,6 +327,131 @@ describe('yang/schema', function () {
       assert.match(d.message, /not closed/);
       assert.equal(r.module('broken'), undefined);
       assert.ok(r.module('a'));
+    });
+  });
+
+  describe('implemented and import-only modules, features and deviations (RFC 8525 section 3, RFC 7950 sections 5.6.5, 7.20)', () => {
+    let dir = '';
+    let r: SchemaRegistry;
+    const module = (name: string, body: string, revision = '2024-01-01'): void =>
+      writeFileSync(path.join(dir, `${name}.yang`), `module ${name} { yang-version 1.1; namespace "urn:${name}"; prefix ${name}; revision ${revision}; ${body} }`);
+    before(() => {
+      dir = mkdtempSync(path.join(tmpdir(), 'ncbgp-yang-implemented-'));
+      module(
+        'lib',
+        `typedef t { type string { length "1..8"; } }
+         grouping g { leaf gl { type t; } }
+         identity base-id; identity other { base base-id; }
+         feature f1;
+         container lib-data { leaf x { type string; } }
+         rpc lib-rpc;
+         notification lib-note;`,
+      );
+      module(
+        'app',
+        `import lib { prefix l; }
+         feature fast; feature slow; feature needs-slow { if-feature slow; }
+         identity id-slow { if-feature slow; base l:base-id; }
+         container top {
+           uses l:g;
+           leaf kind { type identityref { base l:base-id; } }
+           leaf fast-leaf { if-feature fast; type string; }
+           leaf slow-leaf { if-feature slow; type string; }
+           leaf either { if-feature "slow or fast"; type string; }
+           leaf both { if-feature "fast and not (slow or l:f1)"; type string; }
+           leaf lib-feature { if-feature l:f1; type string; }
+           choice ch { leaf a { if-feature slow; type string; } leaf b { type string; } }
+           leaf e { type enumeration { enum on; enum off { if-feature slow; } } }
+           container slow-box { if-feature slow; leaf ref { type leafref { path "../../missing"; } } }
+           leaf gone { type string; }
+           leaf b2 { type string; }
+         }
+         rpc go;
+         rpc go-slow { if-feature slow; }`,
+      );
+      module('dev', `import app { prefix a; } deviation "/a:top/a:gone" { deviate not-supported; } deviation "/a:top/a:b2" { deviate replace { type int8; } }`);
+      module('side', `import app { prefix a; } augment "/a:top" { leaf from-side { type string; } } deviation "/a:top/a:either" { deviate not-supported; } container side-data;`);
+      module('old', 'container o;', '2020-01-01');
+      writeFileSync(path.join(dir, 'old2.yang'), 'module old { namespace "urn:old"; prefix old; revision 2021-01-01; container o2; }');
+      r = SchemaRegistry.load(dir, { implemented: new Map([['app', ['fast', 'needs-slow', 'nope']], ['dev', []], ['old', []], ['missing', []]]) });
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('implements the listed modules and imports the others', () => {
+      assert.deepEqual(
+        r.modules().map((m) => `${m.name} ${m.conformance}`).sort(),
+        ['app implement', 'dev implement', 'lib import', 'old implement', 'side import'],
+      );
+    });
+
+    it('takes nothing but definitions from an import-only module: no data node, rpc, notification, augment or deviation', () => {
+      assert.equal(r.topLevel('urn:lib', 'lib-data'), undefined);
+      assert.equal(r.topLevel('urn:side', 'side-data'), undefined);
+      assert.equal(r.rpc('urn:lib', 'lib-rpc'), undefined);
+      assert.equal(r.notification('urn:lib', 'lib-note'), undefined);
+      assert.equal(r.moduleByNamespace('urn:lib')?.name, 'lib', 'the namespace is still known');
+      const top = r.topLevel('urn:app', 'top');
+      assert.ok(top?.kind === 'container');
+      const names = top.children.map((c) => c.name);
+      assert.ok(!names.includes('from-side'), 'augment of an import-only module');
+      assert.ok(names.includes('either'), 'deviation of an import-only module');
+      // its grouping, typedef and identities serve the implementing module
+      const gl = leaf(top.children, 'gl');
+      assert.equal(gl.namespace, 'urn:app');
+      assert.equal(gl.type.typedef, 'lib:t');
+      const kind = leaf(top.children, 'kind');
+      assert.deepEqual(kind.type.base === 'identityref' && kind.type.identities.map((i) => `${i.module}:${i.name}`), ['lib:other']);
+    });
+
+    it('supports the listed features only, and each only if its own if-features hold', () => {
+      assert.deepEqual(r.module('app')?.supportedFeatures, ['fast']);
+      assert.deepEqual(r.module('lib')?.supportedFeatures, []);
+      const top = r.topLevel('urn:app', 'top');
+      assert.ok(top?.kind === 'container');
+      assert.deepEqual(
+        top.children.map((c) => c.name),
+        ['gl', 'kind', 'fast-leaf', 'either', 'both', 'ch', 'e', 'b2'],
+      );
+      const ch = top.children.find((c) => c.name === 'ch');
+      assert.deepEqual(ch?.kind === 'choice' && ch.cases.map((c) => c.name), ['b']);
+      const e = leaf(top.children, 'e');
+      assert.deepEqual(e.type.base === 'enumeration' && e.type.enums.map((v) => v.name), ['on']);
+      assert.ok(r.rpc('urn:app', 'go'));
+      assert.equal(r.rpc('urn:app', 'go-slow'), undefined);
+      assert.equal(r.identity('app:id-slow'), undefined);
+    });
+
+    it('applies deviate not-supported of an implemented module and lists it as a deviation of its target', () => {
+      const top = r.topLevel('urn:app', 'top');
+      assert.ok(top?.kind === 'container' && !top.children.some((c) => c.name === 'gone'));
+      assert.deepEqual(r.module('app')?.deviations, ['dev']);
+      assert.deepEqual(r.module('lib')?.deviations, []);
+    });
+
+    it('loads one revision of a module, the newest', () => {
+      assert.equal(r.modules().filter((m) => m.name === 'old').length, 1);
+      assert.equal(r.module('old')?.revision, '2021-01-01');
+      assert.ok(r.topLevel('urn:old', 'o2'));
+    });
+
+    it('reports what it cannot do as told, and nothing of what is left out (the leafref in slow-box)', () => {
+      assert.deepEqual(
+        r.diagnostics().map((d) => `${d.module}: ${d.message.replace(dir, 'DIR')}`).sort(),
+        [
+          "app: feature 'needs-slow' is to be supported but its if-feature is false",
+          "app: feature 'nope' is to be supported but the module does not define it",
+          "dev: line 1: deviate replace of '/a:top/a:b2' is not applied",
+          'missing: module missing is to be implemented but is not under DIR',
+          `old: revision 2020-01-01 is not loaded: ${path.join(dir, 'old2.yang').replace(dir, 'DIR')} has 2021-01-01`,
+        ],
+      );
+    });
+
+    it('implements every module with every feature in a directory of its own when not told', () => {
+      const all = SchemaRegistry.load(dir);
+      assert.ok(all.modules().every((m) => m.conformance === 'implement'));
+      assert.deepEqual(all.module('app')?.supportedFeatures, ['fast', 'slow', 'needs-slow']);
+      assert.ok(all.topLevel('urn:lib', 'lib-data'));
     });
   });
 

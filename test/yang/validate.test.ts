@@ -121,7 +121,9 @@ describe('yang/validate', () => {
       ['lock with an unknown target', nc('lock', '<target><nowhere/></target>'), { type: 'protocol', tag: 'unknown-element', appTag: undefined, path: '/nc:lock/nc:target/nc:nowhere', info: { badElement: 'nowhere', badNamespace: undefined } }],
       ['lock with an empty target', nc('lock', '<target/>'), { type: 'protocol', tag: 'missing-element', appTag: 'missing-choice', path: '/nc:lock/nc:target', info: { missingChoice: 'config-target' } }],
       ['lock without target', nc('lock', ''), { type: 'protocol', tag: 'missing-element', appTag: undefined, path: '/nc:lock/nc:target', info: { badElement: 'target', badNamespace: undefined } }],
-      ['edit-config with config and url', nc('edit-config', '<target><running/></target><config/><url>file:///x</url>'), { type: 'protocol', tag: 'bad-element', appTag: undefined, path: '/nc:edit-config/nc:url', info: { badElement: 'url', badNamespace: undefined } }],
+      ['edit-config with two cases of the config-target choice', nc('edit-config', '<target><running/><candidate/></target><config/>'), { type: 'protocol', tag: 'bad-element', appTag: undefined, path: '/nc:edit-config/nc:target/nc:candidate', info: { badElement: 'candidate', badNamespace: undefined } }],
+      // RFC 7950 section 7.20.2: feature url is not supported (no :url), so the schema has no <url>
+      ['edit-config with a url', nc('edit-config', '<target><running/></target><url>file:///x</url>'), { type: 'protocol', tag: 'unknown-element', appTag: undefined, path: '/nc:edit-config/nc:url', info: { badElement: 'url', badNamespace: undefined } }],
       ['edit-config with a bad default-operation', nc('edit-config', '<target><running/></target><default-operation>smash</default-operation><config/>'), { type: 'protocol', tag: 'invalid-value', appTag: undefined, path: '/nc:edit-config/nc:default-operation', info: undefined }],
       ['kill-session with session-id 0', nc('kill-session', '<session-id>0</session-id>'), { type: 'protocol', tag: 'invalid-value', appTag: undefined, path: '/nc:kill-session/nc:session-id', info: undefined }],
     ];

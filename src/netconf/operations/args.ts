@@ -2,7 +2,7 @@
 // NETCONF base namespace or in none (as ncclient sends them).
 import { NS } from '../../model/namespaces';
 import { ErrorTag, ErrorType, NetconfRpcError } from '../../model/rpc-error';
-import { XmlElement } from '../../model/xml';
+import { resolvePrefix, XmlElement } from '../../model/xml';
 
 export function param(op: XmlElement, name: string, ns: string = NS.base): XmlElement | undefined {
   return op.children.find((c) => c.name === name && (c.ns === ns || c.ns === ''));
@@ -23,23 +23,25 @@ export function choice<T extends string>(op: XmlElement, name: string, allowed: 
   return v as T;
 }
 
-/** The datastore named by a <source>/<target> parameter: its one child element. */
-export function datastoreParam(op: XmlElement, name: 'source' | 'target'): string {
+/**
+ * The datastore a parameter names: a <source>/<target> by its one child
+ * element (<running/>), or by RFC 8526's <datastore> leaf (section 3.3);
+ * <get-data> and <edit-data> by their own <datastore> leaf (sections 3.1,
+ * 3.2). The leaf is an identity of ietf-datastores, its prefix resolved
+ * through the namespace declarations in scope (RFC 7950 section 9.10.3).
+ */
+export function datastoreParam(op: XmlElement, name: 'source' | 'target' | 'datastore'): string {
+  const identity = (leaf: XmlElement): string => {
+    const value = leaf.text.trim();
+    const colon = value.indexOf(':');
+    if (colon < 0 || resolvePrefix(leaf, value.slice(0, colon)) !== NS.datastores) {
+      throw new NetconfRpcError({ type: ErrorType.protocol, tag: ErrorTag.invalidValue, info: { badElement: 'datastore' }, message: `"${value}" is no datastore identity of ietf-datastores` });
+    }
+    return value.slice(colon + 1);
+  };
+  if (name === 'datastore') return identity(requiredParam(op, name, NS.nmda));
   const p = requiredParam(op, name);
   if (p.children.length !== 1) throw new NetconfRpcError({ type: ErrorType.protocol, tag: ErrorTag.missingElement, info: { badElement: name }, message: `<${name}> names one datastore` });
-  return p.children[0].name;
-}
-
-/**
- * RFC 6241 section 6.1: the subtree filter's selection nodes, or undefined
- * when there is no filter (everything is selected).
- */
-export function subtreeFilter(op: XmlElement, ns: string = NS.base): readonly XmlElement[] | undefined {
-  const f = param(op, 'filter', ns);
-  if (!f) return undefined;
-  const type = f.attrs.find((a) => a.name === 'type' && (a.ns === '' || a.ns === NS.base))?.value ?? 'subtree';
-  if (type !== 'subtree') {
-    throw new NetconfRpcError({ type: ErrorType.protocol, tag: ErrorTag.badAttribute, info: { badAttribute: 'type', badElement: 'filter' }, message: `filter type "${type}" is not supported (no :xpath capability)` });
-  }
-  return f.children;
+  const ds = p.children[0];
+  return ds.ns === NS.nmda && ds.name === 'datastore' ? identity(ds) : ds.name;
 }

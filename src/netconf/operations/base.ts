@@ -6,29 +6,16 @@ import { NS } from '../../model/namespaces';
 import { ErrorTag, ErrorType, NetconfRpcError } from '../../model/rpc-error';
 import { RpcContext } from '../rpc';
 import { NetconfServer } from '../server';
-import { narrow, withState } from '../operational';
-import { applySubtreeFilter } from '../subtree-filter';
+import { withState } from '../operational';
+import { applyFilter, Filter, narrow, readFilter } from '../filter';
 import { elem, XmlElement } from '../../model/xml';
-import { choice, datastoreParam, requiredParam, subtreeFilter } from './args';
+import { choice, datastoreParam, requiredParam } from './args';
 
-const WITH_DEFAULTS: readonly WithDefaultsMode[] = ['report-all', 'report-all-tagged', 'trim', 'explicit'];
-const MAX_CACHED_PATHS = 4096;
+/** RFC 6243 section 3: the with-defaults retrieval modes (explicit is our basic mode). */
+export const WITH_DEFAULTS: readonly WithDefaultsMode[] = ['report-all', 'report-all-tagged', 'trim', 'explicit'];
 
 export function registerBaseOperations(server: NetconfServer): void {
   const { datastores } = server;
-  // the schema does not change: a path's list keys are looked up once
-  const keys = new Map<string, readonly string[] | undefined>();
-  const listKeys = (ns: string, path: readonly string[]): readonly string[] | undefined => {
-    const id = `${ns} ${path.join('/')}`;
-    if (!keys.has(id)) {
-      if (keys.size >= MAX_CACHED_PATHS) keys.clear();
-      keys.set(id, server.schema.listKeys(ns, path));
-    }
-    return keys.get(id);
-  };
-  const select = (filter: readonly XmlElement[] | undefined, nodes: readonly XmlElement[]): XmlElement[] =>
-    filter ? applySubtreeFilter(filter, nodes, { listKeys }) : [...nodes];
-
   const datastore = (op: XmlElement, param: 'source' | 'target'): DatastoreName => {
     const name = datastoreParam(op, param);
     if (!datastores.has(name)) {
@@ -42,19 +29,20 @@ export function registerBaseOperations(server: NetconfServer): void {
     const mode = choice(op, 'with-defaults', WITH_DEFAULTS, 'explicit', NS.withDefaults);
     return mode === 'explicit' ? nodes : withDefaults(server.schema, nodes, mode, { configOnly });
   };
-  const read = (op: XmlElement, ctx: RpcContext, nodes: readonly XmlElement[], filter: readonly XmlElement[] | undefined, configOnly: boolean): XmlElement[] =>
-    select(filter, server.access.filterRead(ctx.session, narrow(filter, defaults(op, nodes, configOnly))));
+  // RFC 8341 section 3.4.5: the filter sees only what the session may read
+  const read = (op: XmlElement, ctx: RpcContext, nodes: readonly XmlElement[], filter: Filter | undefined, configOnly: boolean): XmlElement[] =>
+    applyFilter(server.schema, filter, server.access.filterRead(ctx.session, narrow(filter, defaults(op, nodes, configOnly))));
 
   // 7.1 <get-config>
   server.registerOperation(NS.base, 'get-config', (op, ctx) => {
     const source = datastore(op, 'source');
-    const filter = subtreeFilter(op);
+    const filter = readFilter(op);
     return [elem(NS.base, 'data', read(op, ctx, datastores.get(source), filter, true))];
   });
 
   // 7.7 <get>: running configuration and state data
   server.registerOperation(NS.base, 'get', (op, ctx) => {
-    const filter = subtreeFilter(op);
+    const filter = readFilter(op);
     return [elem(NS.base, 'data', read(op, ctx, withState(server.schema, narrow(filter, datastores.get('running')), server.state(filter)), filter, false))];
   });
 

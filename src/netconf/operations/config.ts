@@ -13,7 +13,7 @@ import { choice, datastoreParam, param, requiredParam } from './args';
 const DEFAULT_CONFIRM_TIMEOUT_S = 600;
 
 /** <ok/> once the change is saved (or the errors continue-on-error collected). */
-const whenSaved = (applied: Applied, errors: readonly NetconfRpcError[] = []): ReplyWhen =>
+export const whenSaved = (applied: Applied, errors: readonly NetconfRpcError[] = []): ReplyWhen =>
   new ReplyWhen(
     applied.saved.then(() => {
       if (errors.length) throw new NetconfRpcErrors(errors);
@@ -21,7 +21,7 @@ const whenSaved = (applied: Applied, errors: readonly NetconfRpcError[] = []): R
     }),
   );
 
-const actorOf = (ctx: RpcContext): Actor => ({ username: ctx.session.username, sessionId: ctx.session.id, sourceHost: ctx.session.sourceHost });
+export const actorOf = (ctx: RpcContext): Actor => ({ username: ctx.session.username, sessionId: ctx.session.id, sourceHost: ctx.session.sourceHost });
 
 /** A <source>/<target> that is a datastore, or (sources only) inline <config>; <url> is not supported (no :url). */
 function source(op: XmlElement, name: 'source' | 'target', server: NetconfServer): DatastoreName | readonly XmlElement[] {

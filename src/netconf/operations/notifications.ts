@@ -3,7 +3,8 @@ import { NS } from '../../model/namespaces';
 import { ErrorTag, ErrorType, NetconfRpcError } from '../../model/rpc-error';
 import { NetconfServer } from '../server';
 import { elem, XmlElement } from '../../model/xml';
-import { param, subtreeFilter } from './args';
+import { notificationPasses, readFilter } from '../filter';
+import { param } from './args';
 
 const N = NS.notification;
 
@@ -26,7 +27,7 @@ export function registerNotifications(server: NetconfServer): void {
     if (name !== stream.name) {
       throw new NetconfRpcError({ type: ErrorType.protocol, tag: ErrorTag.invalidValue, info: { badElement: 'stream' }, message: `no stream ${name}` });
     }
-    const filter = subtreeFilter(op, N);
+    const filter = readFilter(op, N);
     const startTime = time(op, 'startTime');
     const stopTime = time(op, 'stopTime');
     if (stopTime && !startTime) {
@@ -38,10 +39,14 @@ export function registerNotifications(server: NetconfServer): void {
     if (stream.isSubscribed(session.id)) {
       throw new NetconfRpcError({ type: ErrorType.protocol, tag: ErrorTag.inUse, message: 'this session already has a subscription' });
     }
+    // RFC 8640 section 3: not beside RFC 8639 dynamic subscriptions on one session
+    if (stream.subscribedBy(session.id) === 'establish-subscription') {
+      throw new NetconfRpcError({ type: ErrorType.protocol, tag: ErrorTag.operationNotSupported, message: 'this session has establish-subscription subscriptions: no create-subscription beside them (RFC 8640 section 3)' });
+    }
     // the subscription starts once the reply is out, so replayed events follow it
     setImmediate(() => {
       if (!session.established) return;
-      stream.subscribe({ sessionId: session.id, filter, startTime, stopTime, deliver: (xml) => session.sendNotification(xml), access: (content) => server.access.filterNotification(session, content) });
+      stream.subscribe({ sessionId: session.id, filter: filter && ((content) => notificationPasses(server.schema, filter, content)), startTime, stopTime, deliver: (xml) => session.sendNotification(xml), access: (content) => server.access.filterNotification(session, content) });
     });
     return [];
   });
