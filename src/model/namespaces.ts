@@ -16,6 +16,12 @@ export const NS = {
   origin: 'urn:ietf:params:xml:ns:yang:ietf-origin',
   /** RFC 8639 subscribed notifications */
   subscribedNotifications: 'urn:ietf:params:xml:ns:yang:ietf-subscribed-notifications',
+  /** RFC 8641 YANG-Push, RFC 8072 YANG Patch */
+  yangPush: 'urn:ietf:params:xml:ns:yang:ietf-yang-push',
+  yangPatch: 'urn:ietf:params:xml:ns:yang:ietf-yang-patch',
+  /** RFC 9196 system and notification capabilities */
+  systemCapabilities: 'urn:ietf:params:xml:ns:yang:ietf-system-capabilities',
+  notificationCapabilities: 'urn:ietf:params:xml:ns:yang:ietf-notification-capabilities',
 } as const;
 
 // RFC 6241 section 8 capability URNs.

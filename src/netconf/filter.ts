@@ -90,6 +90,39 @@ export function mayReach(filter: Filter, ns: string, name: string): boolean {
   return filter.reach === 'anywhere' || filter.reach.some((t) => t.kind === 'node' || (t.kind === 'wildcard' ? t.ns === undefined || t.ns === ns : t.local === name && t.ns === ns));
 }
 
+/**
+ * May what the filter selects include the node at `path` (local names from
+ * a top-level node down, all in `ns`) or a node above it? Found from the
+ * filter's form alone (a selection node or content match node at or above
+ * it in a subtree filter, RFC 6241 6.2; a location path of child steps at or
+ * above it in an XPath filter); true when unsure. Without a filter, the
+ * whole datastore is selected.
+ */
+export function mayInclude(filter: Filter | undefined, ns: string, path: readonly string[]): boolean {
+  if (!filter) return true;
+  if (filter.type === 'subtree') return subtreeIncludes(filter.nodes, ns, path);
+  return xpathIncludes(filter.expression.expr, ns, path);
+}
+
+function subtreeIncludes(siblings: readonly XmlElement[], ns: string, path: readonly string[]): boolean {
+  const [name, ...below] = path;
+  if (name === undefined) return true;
+  // 6.2.5: a sibling set of content match nodes only selects all the siblings
+  if (siblings.length > 0 && siblings.every((f) => f.children.length === 0 && f.text.trim() !== '')) return true;
+  return siblings.some((f) => namesNode(f, ns, name) && (f.children.length === 0 || subtreeIncludes(f.children, ns, below)));
+}
+
+function xpathIncludes(e: Expr, ns: string, path: readonly string[]): boolean {
+  if (e.k === 'bin' && e.op === '|') return xpathIncludes(e.a, ns, path) || xpathIncludes(e.b, ns, path);
+  if (e.k !== 'path' || e.from !== 'root' || e.filter.length > 0) return true;
+  if (e.steps.some((s) => s.axis !== 'child')) return true;
+  // child steps select at, above or inside the node when each step they share with `path` names its node
+  return e.steps.every((s, i) => {
+    const name = path[i];
+    return name === undefined || s.test.kind === 'node' || (s.test.kind === 'wildcard' ? s.test.ns === undefined || s.test.ns === ns : s.test.local === name && s.test.ns === ns);
+  });
+}
+
 /** The top-level nodes the filter can select or test: the others need no access check, defaults or filtering. */
 export function narrow(filter: Filter | undefined, nodes: readonly XmlElement[]): readonly XmlElement[] {
   return filter ? nodes.filter((n) => mayReach(filter, n.ns, n.name)) : nodes;

@@ -5,7 +5,7 @@ import { Datastores } from '../datastore/store';
 import { Logger } from '../log';
 import { SchemaRegistry } from '../yang/registry';
 import { CAPABILITY, NS } from '../model/namespaces';
-import { Filter, mayReach } from './filter';
+import { Filter, mayInclude, mayReach } from './filter';
 import { InputBudget } from './input-budget';
 import { NotificationStream } from './notifications';
 import { InputValidator, OperationHandler, RpcContext, RpcDispatcher, ServerStatistics } from './rpc';
@@ -62,6 +62,14 @@ export interface StateProvider {
   build(children?: ReadonlySet<string>): XmlElement;
   /** RFC 8342 section 5.3.4: where its state comes from; without it, the server's own (or:system) */
   readonly origin?: Origin;
+  /**
+   * RFC 8641 on-change: its owner calls NetconfServer.stateChanged for every
+   * change of the node except those of these descendants (local names from
+   * below the node down), which change too often (counters, uptime) and do
+   * not support on-change. Absent: no change is signalled, none of the node
+   * supports on-change.
+   */
+  readonly onChange?: readonly (readonly string[])[];
 }
 
 /** RFC 8342 section 7.4: the identities of ietf-origin derived from or:origin. */
@@ -89,6 +97,7 @@ export class NetconfServer {
   private readonly stateProviders: StateProvider[] = [];
   private readonly dispatcher: RpcDispatcher;
   private readonly sessionEndHooks: ((s: NetconfSession) => void)[] = [];
+  private readonly stateListeners: ((ns: string, name: string) => void)[] = [];
   private nextSessionId = 1;
 
   constructor(readonly options: NetconfServerOptions) {
@@ -137,6 +146,35 @@ export class NetconfServer {
       out.push(p.build(filter.type === 'subtree' ? childNames(filter.nodes.filter((f) => namesNode(f, p.ns, p.name))) : undefined));
     }
     return out;
+  }
+
+  /** The owner of a top-level state node says it changed (StateProvider.onChange): on-change subscriptions look again. */
+  stateChanged(ns: string, name: string): void {
+    for (const fn of this.stateListeners) fn(ns, name);
+  }
+
+  onStateChanged(fn: (ns: string, name: string) => void): void {
+    this.stateListeners.push(fn);
+  }
+
+  /**
+   * RFC 8641 section 3.10, RFC 9196 on-change-supported: the state nodes
+   * that do not support on-change, each as its namespace, its path of local
+   * names from the top-level node, and that path as a node-instance-identifier.
+   */
+  notOnChange(): { readonly ns: string; readonly path: readonly string[]; readonly selector: string; readonly prefix: string }[] {
+    return this.stateProviders.flatMap((p) => {
+      const prefix = this.schema.topLevel(p.ns, p.name)?.prefix ?? '';
+      return (p.onChange ?? [[]]).map((below) => {
+        const path = [p.name, ...below];
+        return { ns: p.ns, path, prefix, selector: `/${path.map((n) => `${prefix}:${n}`).join('/')}` };
+      });
+    });
+  }
+
+  /** RFC 8641 section 3.10 (on-change-unsupported): the first state node the filter may select that does not support on-change, as a path; undefined when there is none. */
+  onChangeUnsupported(filter: Filter | undefined): string | undefined {
+    return this.notOnChange().find((n) => (!filter || mayReach(filter, n.ns, n.path[0])) && mayInclude(filter, n.ns, n.path))?.selector;
   }
 
   /** The origin the provider of a top-level state node gives it (StateProvider.origin). */

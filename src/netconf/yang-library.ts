@@ -82,7 +82,8 @@ export function yangLibraryProviders(set: ModuleSet): StateProvider[] {
     ),
   ]);
   return [
-    { ns: L, name: 'yang-library', build: () => library },
-    { ns: L, name: 'modules-state', build: () => modulesState },
+    // fixed while the server runs: nothing to signal, on-change holds (RFC 8641 section 3.10)
+    { ns: L, name: 'yang-library', build: () => library, onChange: [] },
+    { ns: L, name: 'modules-state', build: () => modulesState, onChange: [] },
   ];
 }

@@ -65,7 +65,21 @@ export function bgpState(peers: readonly PeerStatus[], groups: readonly UpdateGr
   return e('bgp', [...peers.map((p) => e('peer', [e('address', p.address), peerState(p, now)])), e('update-groups', [...groups].sort((a, b) => a.id - b.id).map(updateGroup))]);
 }
 
+/**
+ * RFC 8641 section 3.10: the nodes of /bgp that change with every UPDATE or
+ * every second do not support on-change (on-change-unsupported); every
+ * other change is signalled (the engine's peer-state and refresh events).
+ */
+const ROUTE_COUNTERS = ['received', 'accepted', 'advertised', 'keep-all-routes-pending'];
+export const BGP_ON_CHANGE_UNSUPPORTED: readonly (readonly string[])[] = [
+  ['peer', 'state', 'uptime'],
+  ...['mvpn', 'ipv4-unicast'].flatMap((family) => ROUTE_COUNTERS.map((c) => ['peer', 'state', family, c])),
+  // the time the peer last asked for a refresh: no engine event
+  ['peer', 'state', 'last-refresh', 'received'],
+  ['update-groups', 'update-group', 'advertised'],
+];
+
 export function bgpStateProvider(engine: BgpEngine): StateProvider {
   // RFC 8342 section 5.3.4: sessions, capabilities and routes are learned from the peers
-  return { ns: NS_BGP, name: 'bgp', origin: 'learned', build: () => bgpState(engine.peers(), engine.updateGroups(), new Date()) };
+  return { ns: NS_BGP, name: 'bgp', origin: 'learned', build: () => bgpState(engine.peers(), engine.updateGroups(), new Date()), onChange: BGP_ON_CHANGE_UNSUPPORTED };
 }

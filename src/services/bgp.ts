@@ -53,4 +53,8 @@ export async function startBgpService(deps: BgpServiceDeps): Promise<void> {
   });
 
   netconf.registerStateProvider(bgpStateProvider(engine));
+  // RFC 8641 on-change: sessions, negotiated capabilities, update groups and the last refresh times change with these
+  const changed = (): void => netconf.stateChanged(NS_BGP, 'bgp');
+  engine.on('peer-state', changed);
+  engine.on('peer-refresh-complete', changed);
 }

@@ -12,7 +12,12 @@ export function registerRefreshOperations(netconf: NetconfServer, engine: BgpEng
   for (const name of ['refresh-bgp-mvpn', 'refresh-bgp']) netconf.registerOperation(REFRESH_NS, name, (op) => startRefresh(engine, op));
   engine.on('peer-refresh-complete', (r) => netconf.publish(peerRefreshComplete(r)));
   engine.on('refresh-complete', (s) => netconf.publish(refreshComplete(s)));
-  netconf.registerStateProvider({ ns: REFRESH_NS, name: 'refresh-operations', build: () => refreshOperations([...engine.recent, ...engine.running()]) });
+  netconf.registerStateProvider({ ns: REFRESH_NS, name: 'refresh-operations', build: () => refreshOperations([...engine.recent, ...engine.running()]), onChange: [] });
+  // RFC 8641 on-change: an operation starts, a peer's result comes in, the operation completes
+  const changed = (): void => netconf.stateChanged(REFRESH_NS, 'refresh-operations');
+  engine.on('refresh-started', changed);
+  engine.on('peer-refresh-complete', changed);
+  engine.on('refresh-complete', changed);
 }
 
 /** Starts the operation and answers its reply; a peer or group the engine does not know is data-missing on that input leaf (RFC 7950 section 15.5), never an empty success. */

@@ -15,6 +15,11 @@ export const IMPLEMENTED: ReadonlyMap<string, readonly string[]> = new Map<strin
   ['ietf-origin', []],
   // RFC 8639 dynamic subscriptions over NETCONF (RFC 8640): not configured ones, dscp, qos or JSON
   ['ietf-subscribed-notifications', ['encode-xml', 'replay', 'subtree', 'xpath']],
+  // RFC 8641 YANG-Push over NETCONF: periodic and on-change subscriptions to <running> and <operational>
+  ['ietf-yang-push', ['on-change']],
+  // RFC 9196: /system-capabilities tells which nodes support on-change
+  ['ietf-system-capabilities', []],
+  ['ietf-notification-capabilities', []],
   ['ietf-yang-library', []],
   // RFC 5277: create-subscription (its <notification> envelope deviated away by ncbgp-deviations), /netconf/streams
   ['notifications', []],

@@ -39,6 +39,21 @@ export const KNOWN_YANG_JS_COMPLAINTS: readonly { readonly module: string; reado
     message: /\[identity\([a-z-]+\)\] scope violation - invalid 'if-feature' extension found/,
     why: 'yang-js 0.24 refuses if-feature in an identity (RFC 7950 section 7.18 allows it in YANG 1.1)',
   },
+  {
+    module: 'ietf-yang-patch',
+    message: /choice\(global-status\)\] cannot contain short-hand non-case data node statement when using case statements/,
+    why: 'yang-js 0.24 refuses a shorthand case next to case statements (RFC 7950 section 7.9.2 allows it)',
+  },
+  {
+    module: 'ietf-yang-push',
+    message: /\[identity\([a-z-]+\)\] constraint violation for 'base' - cannot define more than once/,
+    why: 'yang-js 0.24 refuses an identity with several bases (RFC 7950 section 7.18.2 allows them in YANG 1.1)',
+  },
+  {
+    module: 'ietf-notification-capabilities',
+    message: /import\(ietf-yang-push\)\] unable to resolve 'ietf-yang-push' module/,
+    why: 'yang-js 0.24 refuses ietf-yang-push (an identity with several bases), so cannot import it',
+  },
 ];
 
 /** The entry of KNOWN_YANG_JS_COMPLAINTS that explains a complaint of yang-js about `module`, if any. */

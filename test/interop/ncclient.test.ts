@@ -488,4 +488,19 @@ describe('interop: ncclient 0.6.13', function () {
     assert.equal(err.app_tag, 'ietf-subscribed-notifications:no-such-subscription');
     assert.equal(err.type, 'application');
   });
+
+  it('RFC 8641 establish-subscription to <running> sent with dispatch(): periodic push-updates read with take_notification', async function () {
+    interface Pushed {
+      id: string;
+      updates: { ns: string; id: string; top: string[] }[];
+    }
+    const r = await ncclient<Pushed>(port, ['yang-push']);
+    assert.match(r.id, /^[1-9][0-9]*$/);
+    assert.equal(r.updates.length, 2, JSON.stringify(r));
+    for (const u of r.updates) {
+      assert.equal(u.ns, 'urn:ietf:params:xml:ns:yang:ietf-yang-push');
+      assert.equal(u.id, r.id);
+      assert.ok(u.top.includes('nacm'), JSON.stringify(u));
+    }
+  });
 });

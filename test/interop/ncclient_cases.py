@@ -430,6 +430,38 @@ def case_subscribed_notifications(args):
     return out
 
 
+NS_YP = 'urn:ietf:params:xml:ns:yang:ietf-yang-push'
+NS_DS = 'urn:ietf:params:xml:ns:yang:ietf-datastores'
+
+
+def case_yang_push(args):
+    """RFC 8641 YANG-Push sent with m.dispatch(): a periodic subscription
+    to <running> (every 20 centiseconds), two push-updates read with
+    take_notification, then delete-subscription."""
+    out = {}
+    with connect(args) as m:
+        reply = m.dispatch(to_ele(
+            '<establish-subscription xmlns="%s"><datastore xmlns="%s" xmlns:ds="%s">ds:running</datastore>'
+            '<periodic xmlns="%s"><period>20</period></periodic></establish-subscription>' % (NS_SN, NS_YP, NS_DS, NS_YP)))
+        sid = to_ele(reply.xml).findtext('{%s}id' % NS_SN)
+        out['id'] = sid
+        updates = []
+        deadline = time.monotonic() + TIMEOUT
+        while len(updates) < 2 and time.monotonic() < deadline:
+            n = m.take_notification(block=True, timeout=max(0.1, deadline - time.monotonic()))
+            if n is None:
+                break
+            content = [c for c in n.notification_ele if etree.QName(c).localname != 'eventTime'][0]
+            if etree.QName(content).localname != 'push-update':
+                continue
+            contents = content.find('{%s}datastore-contents' % NS_YP)
+            updates.append({'ns': etree.QName(content).namespace, 'id': content.findtext('{%s}id' % NS_YP),
+                             'top': sorted(etree.QName(c).localname for c in contents)})
+        out['updates'] = updates
+        m.dispatch(to_ele('<delete-subscription xmlns="%s"><id>%s</id></delete-subscription>' % (NS_SN, sid)))
+    return out
+
+
 CASES = {
     'hello': case_hello,
     'netconf-state': case_netconf_state,
@@ -446,6 +478,7 @@ CASES = {
     'xpath-get': case_xpath_get,
     'get-data': case_get_data,
     'subscribed-notifications': case_subscribed_notifications,
+    'yang-push': case_yang_push,
 }
 
 

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NetconfClient } from '../../src/netconf/client';
 import { serialize, XmlElement } from '../../src/model/xml';
+import { IMPLEMENTED } from '../../src/yang/implemented';
 import { requireTool } from '../helpers/interop';
 import { connect, startServer, TestServer } from '../helpers/server';
 import { complaints, yanglint as runYanglint } from '../helpers/yanglint';
@@ -23,7 +24,13 @@ const MODULES = [
   'yang/ietf/ietf-datastores@2018-02-14.yang',
   'yang/ietf/ietf-netconf-acm@2018-02-14.yang',
   'yang/ietf/ietf-subscribed-notifications@2019-09-09.yang',
+  // RFC 9196 /system-capabilities, with the YANG-Push module it refers to
+  'yang/ietf/ietf-system-capabilities@2022-02-17.yang',
+  'yang/ietf/ietf-notification-capabilities@2022-02-17.yang',
+  'yang/ietf/ietf-yang-push@2019-09-09.yang',
 ];
+/** the features the server has (/streams' replay-support is if-feature replay; /system-capabilities' on-change leaves, yp:on-change) */
+const FEATURES = ['ietf-subscribed-notifications', 'ietf-yang-push'].map((m) => `${m}:${(IMPLEMENTED.get(m) ?? []).join(',')}`);
 
 /** libyang's warning about RFC 6470's own text (`../confirm-event`), not about our data. */
 const RFC6470_WARNING = /^libyang warn: Schema node "confirm-event" .*$/gm;
@@ -57,7 +64,7 @@ describe('yanglint on the wire data', function () {
 
   /** `operational`: the data an instance-identifier in the checked content refers to (yanglint -O). */
   const yanglint = (type: string, xml: string, operational?: string): string =>
-    complaints(runYanglint({ type, modules: MODULES, file: `${type}.xml`, data: xml, flags: operational !== undefined ? { '-O': operational } : {}, dir }), RFC6470_WARNING);
+    complaints(runYanglint({ type, modules: MODULES, file: `${type}.xml`, data: xml, features: FEATURES, flags: operational !== undefined ? { '-O': operational } : {}, dir }), RFC6470_WARNING);
 
   it('the full <get> reply content is valid', async () => {
     const a = await connect(server);
@@ -68,7 +75,7 @@ describe('yanglint on the wire data', function () {
     const data = reply.children[0];
     assert.equal(data.name, 'data');
     const names = data.children.map((c) => c.name).sort();
-    assert.deepEqual(names, ['bgp', 'modules-state', 'nacm', 'netconf', 'netconf-state', 'streams', 'yang-library']);
+    assert.deepEqual(names, ['bgp', 'modules-state', 'nacm', 'netconf', 'netconf-state', 'streams', 'system-capabilities', 'yang-library']);
     assert.equal(yanglint('get', data.children.map((c) => serialize(c)).join('\n')), '');
     await a.rpc('<unlock><target><running/></target></unlock>');
   });

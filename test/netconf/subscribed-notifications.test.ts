@@ -9,16 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Client, ClientChannel } from 'ssh2';
 import { createLogger } from '../../src/log';
 import { NetconfClient, ReplyError, replyErrors } from '../../src/netconf/client';
-import { FrameDecoder } from '../../src/netconf/framing';
 import { configFrom } from '../../src/server/config';
 import { RunningServer, startServer as startInProcess } from '../../src/server/server';
 import { IMPLEMENTED } from '../../src/yang/implemented';
 import { child, elem, parseXml, serialize, XmlElement } from '../../src/model/xml';
 import { event, field, inbox, NOTIFICATION_NS, sessionPool, subscribe } from '../helpers/netconf';
 import { requireTool } from '../helpers/interop';
+import { rawSession } from '../helpers/raw-session';
 import { connect, startServer, TestServer, USERS } from '../helpers/server';
 import { complaints, yanglint } from '../helpers/yanglint';
 
@@ -373,56 +372,6 @@ describe('subscribed notifications: limits per session and in all', function () 
     assertSubscriptionError(await establish(c), 'resource-denied', 'insufficient-resources', 'establish-subscription-stream-error-info');
   });
 });
-
-/** A NETCONF session over a bare ssh2 channel (base:1.0 framing), read only while not paused. */
-interface RawSession {
-  readonly channel: ClientChannel;
-  /** the messages received, in order */
-  readonly messages: string[];
-  send(xml: string): void;
-  /** resolves when a message matching `re` has been received */
-  waitFor(re: RegExp, ms?: number): Promise<void>;
-  close(): void;
-}
-
-function rawSession(port: number): Promise<RawSession> {
-  const conn = new Client();
-  const decoder = new FrameDecoder({ maxMessageBytes: 1 << 24 });
-  const messages: string[] = [];
-  let notify = (): void => undefined;
-  return new Promise((resolve, reject) => {
-    conn.on('error', reject);
-    conn.on('ready', () =>
-      conn.subsys('netconf', (err, channel) => {
-        if (err) return reject(err);
-        channel.on('data', (d: Buffer) => {
-          decoder.push(d);
-          for (let m = decoder.next(); m; m = decoder.next()) messages.push(m.toString('utf8'));
-          notify();
-        });
-        const send = (xml: string): void => void channel.write(`${xml}]]>]]>`);
-        send('<hello xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><capabilities><capability>urn:ietf:params:netconf:base:1.0</capability></capabilities></hello>');
-        resolve({
-          channel,
-          messages,
-          send,
-          waitFor: (re, ms = 10_000) =>
-            new Promise((ok, fail) => {
-              const timer = setTimeout(() => fail(new Error(`no message matching ${re} in ${ms} ms; got ${messages.length}`)), ms);
-              notify = (): void => {
-                if (!messages.some((m) => re.test(m))) return;
-                clearTimeout(timer);
-                ok();
-              };
-              notify();
-            }),
-          close: () => conn.end(),
-        });
-      }),
-    );
-    conn.connect({ host: '127.0.0.1', port, username: USERS.admin.name, password: USERS.admin.password });
-  });
-}
 
 describe('subscribed notifications: a receiver that stops reading (RFC 8639 section 2.7, in-process)', function () {
   this.timeout(120_000);

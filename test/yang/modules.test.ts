@@ -39,6 +39,12 @@ const IETF_MODULES = [
   'ietf-yang-schema-mount@2019-01-14',
   'ietf-interfaces@2018-02-20',
   'ietf-ip@2018-02-22',
+  // RFC 8641 YANG-Push, and the YANG Patch it imports (RFC 8072, import-only)
+  'ietf-yang-push@2019-09-09',
+  'ietf-yang-patch@2017-02-22',
+  // RFC 9196: which nodes support on-change, and the periods the server takes
+  'ietf-system-capabilities@2022-02-17',
+  'ietf-notification-capabilities@2022-02-17',
   'notifications@2008-07-14',
   'nc-notifications@2008-07-14',
   // yuma123's extension module, imported by its RFC 5277 "notifications" module
@@ -58,6 +64,10 @@ const RFC_ONLY: Readonly<Record<string, string>> = {
   'ietf-restconf@2017-01-26': 'e757021148926cc9b39b593598a2bd8f212423c68ea1cbb1ed1b65532d091297',
   'ietf-network-instance@2019-01-21': '347ae9aa1c85c8d78076c60e9ddaa8b823053cb49d14aa1dca502e76f86ae678',
   'ietf-yang-schema-mount@2019-01-14': '3de4d3517243aa805a49d88b42cfd8e4ada59b9500852fb3a4aab8ae7fcdb997',
+  'ietf-yang-push@2019-09-09': 'c6d91f834c1f24175999fda6081c376a290c8afc2ffb439bc1d6d17f17105e74',
+  'ietf-yang-patch@2017-02-22': '69cb8502718e0960d068bc2a5ea03daf8b5579b4a08b80146f4c11b875e465e9',
+  'ietf-system-capabilities@2022-02-17': '142b6a2a8d43cef78456b75794fe161b8d390e38539b74f602a90e986712290e',
+  'ietf-notification-capabilities@2022-02-17': '6f49cebd51d3c15a52d87147295d3099d09f938d1977d9b35097dbf4618710ba',
 };
 
 interface Run {
@@ -251,7 +261,8 @@ describe('YANG modules', function () {
       for (const m of IETF_MODULES.filter((n) => n.startsWith('ietf-'))) {
         const text = readFileSync(path.join(IETF_DIR, `${m}.yang`), 'utf8');
         assert.match(text, /Copyright \(c\) [\d -]+ IETF Trust/, m);
-        assert.match(text, /Simplified\s+BSD\s+License/, m);
+        // RFCs since the IETF Trust Legal Provisions of 2021 name it the Revised BSD License
+        assert.match(text, /(Simplified|Revised)\s+BSD\s+License/, m);
       }
     });
 
