@@ -36,7 +36,7 @@ type XPathFilter = Filter & { readonly type: 'xpath' };
 const attribute = (el: XmlElement, name: string): string | undefined => el.attrs.find((a) => a.name === name && (a.ns === '' || a.ns === NS.base))?.value;
 
 /** <filter type="subtree|xpath" select="..."> (RFC 6241 6.1, 8.9): undefined without one; bad-attribute/missing-attribute/invalid-value errors as RFC 6241 says. */
-export function readFilter(op: XmlElement, ns: string = NS.base): Filter | undefined {
+export function readFilter(op: XmlElement, schema: SchemaRegistry, ns: string = NS.base): Filter | undefined {
   const f = param(op, 'filter', ns);
   if (!f) return undefined;
   const type = attribute(f, 'type') ?? 'subtree';
@@ -48,12 +48,12 @@ export function readFilter(op: XmlElement, ns: string = NS.base): Filter | undef
   if (select === undefined) {
     throw new NetconfRpcError({ type: ErrorType.protocol, tag: ErrorTag.missingAttribute, info: { badAttribute: 'select', badElement: 'filter' }, message: 'an xpath filter needs a select attribute (RFC 6241 section 8.9)' });
   }
-  return compile(select, f, { badAttribute: 'select', badElement: 'filter' });
+  return compile(select, f, schema, { badAttribute: 'select', badElement: 'filter' });
 }
 
 /** An XPath filter from an expression and the element whose in-scope namespace declarations resolve its prefixes (RFC 8526 xpath-filter leaf, RFC 8639 stream-xpath-filter). Malformed: NetconfRpcError invalid-value with a clear message. */
-export function xpathFilter(expression: string, scope: XmlElement): Filter {
-  return compile(expression, scope, { badElement: scope.name });
+export function xpathFilter(expression: string, scope: XmlElement, schema: SchemaRegistry): Filter {
+  return compile(expression, scope, schema, { badElement: scope.name });
 }
 
 /**
@@ -192,15 +192,28 @@ interface Compiled {
   readonly reach: readonly NodeTest[] | 'anywhere';
 }
 
-// compiled expressions by source and prefix bindings: clients repeat the same few
+// compiled expressions by schema, source and prefix bindings: clients repeat the same few
 const MAX_COMPILED = 64;
-const compiledCache = new Map<string, Compiled>();
+const compiledCaches = new WeakMap<SchemaRegistry, { readonly modules: ReadonlyMap<string, string>; readonly compiled: Map<string, Compiled> }>();
 
-function compile(source: string, scope: XmlElement, info: ErrorInfo): XPathFilter {
+/**
+ * Prefixes are those declared where the expression stands (RFC 6241 section
+ * 8.9); a prefix declared nowhere may be an implemented module's name, as in
+ * RFC 7951 and RESTCONF paths (`/ncbgp-bgp:bgp/ncbgp-bgp:peer`), the form
+ * clients such as ncclient send without declarations.
+ */
+function compile(source: string, scope: XmlElement, schema: SchemaRegistry, info: ErrorInfo): XPathFilter {
+  let cache = compiledCaches.get(schema);
+  if (!cache) {
+    cache = { modules: new Map(schema.modules().filter((m) => m.conformance === 'implement').map((m) => [m.name, m.namespace])), compiled: new Map() };
+    compiledCaches.set(schema, cache);
+  }
+  const compiledCache = cache.compiled;
   // Namespaces in XML 1.0 section 6.1: the innermost declaration of a prefix wins
-  const namespaces = new Map<string, string>();
-  for (let e: XmlElement | undefined = scope; e; e = e.parent) for (const [p, uri] of Object.entries(e.nsDecls ?? {})) if (!namespaces.has(p)) namespaces.set(p, uri);
-  const key = `${source}\n${[...namespaces].join('\n')}`;
+  const declared = new Map<string, string>();
+  for (let e: XmlElement | undefined = scope; e; e = e.parent) for (const [p, uri] of Object.entries(e.nsDecls ?? {})) if (!declared.has(p)) declared.set(p, uri);
+  const namespaces = new Map([...cache.modules, ...declared]);
+  const key = `${source}\n${[...declared].join('\n')}`;
   let c = compiledCache.get(key);
   if (c) {
     compiledCache.delete(key);
@@ -210,7 +223,7 @@ function compile(source: string, scope: XmlElement, info: ErrorInfo): XPathFilte
       expression = compileExpression(source, namespaces);
     } catch (e) {
       if (!(e instanceof XPathSyntaxError)) throw e;
-      const hint = e.message.startsWith('unknown prefix') ? ' (prefixes are those declared on the element or its ancestors)' : '';
+      const hint = e.message.startsWith('unknown prefix') ? " (prefixes are those declared on the element or its ancestors, or an implemented module's name)" : '';
       throw invalid(info, `${e.message}${hint}`);
     }
     if (!yieldsNodeSet(expression.expr)) throw invalid(info, `"${source}" is no node-set (RFC 6241 section 8.9: the expression selects nodes)`);

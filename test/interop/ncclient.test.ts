@@ -412,7 +412,8 @@ describe('interop: ncclient 0.6.13', function () {
       get_peers: string[];
       get_session_states: string[];
       config_peers: Record<string, string[]>;
-      undeclared_prefix: Outcome;
+      plain_form_peers: string[];
+      unknown_prefix: Outcome;
       admin_rule_lists: string[];
       viewer_rule_lists: string[];
     }
@@ -424,9 +425,10 @@ describe('interop: ncclient 0.6.13', function () {
     // a leaf of every entry comes with the entry's key
     assert.ok(['127.0.0.2', '127.0.0.3', '127.0.0.4'].every((a) => a in r.config_peers), JSON.stringify(r.config_peers));
     for (const children of Object.values(r.config_peers)) assert.deepEqual(children, ['address', 'remote-as'], JSON.stringify(r.config_peers));
-    // ncclient's plain form declares no prefix: the expression's prefixes are unknown to the server
-    const err = onlyError(r.undeclared_prefix, 'invalid-value', 'an xpath filter with an undeclared prefix');
-    assert.match(err.message ?? '', /unknown prefix "ncbgp-bgp"/, err.xml);
+    // ncclient's plain form declares no prefix: an implemented module's name serves as one
+    assert.deepEqual(r.plain_form_peers, ['127.0.0.3']);
+    const err = onlyError(r.unknown_prefix, 'invalid-value', 'an xpath filter with an unknown prefix');
+    assert.match(err.message ?? '', /unknown prefix "nosuch"/, err.xml);
     assert.ok(r.admin_rule_lists.length > 0, 'the admin reads the NACM rule-lists');
     assert.deepEqual(r.viewer_rule_lists, [], 'a level-1 user selected /nacm:nacm');
   });

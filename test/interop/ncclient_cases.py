@@ -312,7 +312,7 @@ def case_nacm_viewer(args):
 
 def case_xpath_get(args):
     """:xpath (RFC 6241 section 8.9): get and get-config with ncclient's xpath
-    filters, prefixes declared by the (namespaces, select) form or not at all;
+    filters, prefixes declared by the (namespaces, select) form or module names;
     the second user (level 1) selects nothing of /nacm:nacm."""
     ns_nacm = 'urn:ietf:params:xml:ns:yang:ietf-netconf-acm'
     bgp = {'ncbgp-bgp': NS_BGP}
@@ -329,8 +329,10 @@ def case_xpath_get(args):
         reply = m.get_config(source='running', filter=('xpath', (bgp, '/ncbgp-bgp:bgp/ncbgp-bgp:peer/ncbgp-bgp:remote-as')))
         out['config_peers'] = {p.findtext(q('address')): [etree.QName(c).localname for c in p]
                                for p in reply.data_ele.iterfind('.//' + q('peer'))}
-        # the plain form declares no prefix for the select expression
-        out['undeclared_prefix'] = attempt(lambda: m.get(filter=('xpath', select)))
+        # the plain form declares no prefix: the module's name is one
+        reply = m.get(filter=('xpath', select))
+        out['plain_form_peers'] = texts(reply.data_ele, './/%s/%s' % (q('peer'), q('address')), None)
+        out['unknown_prefix'] = attempt(lambda: m.get(filter=('xpath', '/nosuch:bgp')))
         nacm = ('xpath', ({'nacm': ns_nacm}, '/nacm:nacm/nacm:rule-list/nacm:name'))
         out['admin_rule_lists'] = texts(m.get_config(source='running', filter=nacm).data_ele, './/{%s}name' % ns_nacm, None)
         out['viewer_rule_lists'] = texts(viewer.get_config(source='running', filter=nacm).data_ele, './/{%s}name' % ns_nacm, None)

@@ -130,6 +130,9 @@ describe('XPath filters (RFC 6241 section 8.9)', function () {
     // XPath 1.0 section 2.3: no default namespace applies to names in the expression
     const unprefixed = await getConfig(admin, `<nc:filter xmlns:nc="${NC}" xmlns="${BGP}" type="xpath" select="/bgp/peer"/>`);
     assert.equal(data(unprefixed), '');
+    // a prefix declared nowhere may be an implemented module's name (RFC 7951 style), as ncclient sends it
+    const byModule = await getConfig(admin, '<filter type="xpath" select="/ncbgp-bgp:bgp/ncbgp-bgp:peer[ncbgp-bgp:remote-as=65004]/ncbgp-bgp:address"/>');
+    assert.equal(data(byModule), expected);
     const wildcard = await getConfig(admin, '<filter type="xpath" select="/*/*[local-name()=\'local-as\']"/>');
     assert.equal(data(wildcard), bgp('<local-as>65000</local-as>'));
   });
@@ -211,7 +214,7 @@ describe('XPath filters (RFC 6241 section 8.9)', function () {
 describe('filter.ts: mayReach, applyFilter, notificationPasses', () => {
   const schema = SchemaRegistry.load(DEFAULT_YANG_DIR);
   const scope = parseXml(`<rpc xmlns="${NC}" xmlns:n="${NACM}"><get><filter type="xpath" xmlns:b="${BGP}"/></get></rpc>`).children[0].children[0];
-  const f = (select: string): Filter => xpathFilter(select, scope);
+  const f = (select: string): Filter => xpathFilter(select, scope, schema);
   const DATA = parseXml(
     `<x><bgp xmlns="${BGP}"><local-as>65000</local-as>${PEERS.map((a, i) => `<peer><address>${a}</address><remote-as>${65002 + i}</remote-as></peer>`).join('')}</bgp>` +
       `<nacm xmlns="${NACM}"><rule-list><name>r</name><group>g</group></rule-list></nacm></x>`,
@@ -255,7 +258,7 @@ describe('filter.ts: mayReach, applyFilter, notificationPasses', () => {
   it('xpathFilter: errors name the element the expression came in', () => {
     const leaf = parseXml(`<xpath-filter xmlns="urn:ietf:params:xml:ns:yang:ietf-netconf-nmda">/b:bgp</xpath-filter>`);
     try {
-      xpathFilter('/b:bgp', leaf);
+      xpathFilter('/b:bgp', leaf, schema);
       assert.fail('no error');
     } catch (e) {
       assert.ok(e instanceof NetconfRpcError);
@@ -265,7 +268,7 @@ describe('filter.ts: mayReach, applyFilter, notificationPasses', () => {
 
   it('notificationPasses: an event passes when the expression selects something in it; an expression it cannot be evaluated on passes nothing', () => {
     const ev = parseXml(`<netconf-session-end xmlns="${NCN}"><username>a</username><termination-reason>killed</termination-reason></netconf-session-end>`);
-    const scoped = (select: string): Filter => xpathFilter(select, parseXml(`<filter xmlns:e="${NCN}"/>`));
+    const scoped = (select: string): Filter => xpathFilter(select, parseXml(`<filter xmlns:e="${NCN}"/>`), schema);
     assert.equal(notificationPasses(schema, scoped("/e:netconf-session-end[e:termination-reason='killed']"), ev), true);
     assert.equal(notificationPasses(schema, scoped("/e:netconf-session-end[e:termination-reason='closed']"), ev), false);
     assert.equal(notificationPasses(schema, scoped('/e:netconf-session-start'), ev), false);

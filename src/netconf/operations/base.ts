@@ -36,13 +36,13 @@ export function registerBaseOperations(server: NetconfServer): void {
   // 7.1 <get-config>
   server.registerOperation(NS.base, 'get-config', (op, ctx) => {
     const source = datastore(op, 'source');
-    const filter = readFilter(op);
+    const filter = readFilter(op, server.schema);
     return [elem(NS.base, 'data', read(op, ctx, datastores.get(source), filter, true))];
   });
 
   // 7.7 <get>: running configuration and state data
   server.registerOperation(NS.base, 'get', (op, ctx) => {
-    const filter = readFilter(op);
+    const filter = readFilter(op, server.schema);
     return [elem(NS.base, 'data', read(op, ctx, withState(server.schema, narrow(filter, datastores.get('running')), server.state(filter)), filter, false))];
   });
 

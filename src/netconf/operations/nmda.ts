@@ -72,7 +72,7 @@ export function registerNmda(server: NetconfServer): void {
 
   // RFC 8526 section 3.1.1 <get-data>: the filters are ANDed (NACM first, RFC 8341 section 3.4.5)
   server.registerOperation(N, 'get-data', (op, ctx) => {
-    const r = getData(op);
+    const r = getData(op, schema);
     const origins = r.withOrigin || r.origins !== undefined;
     let nodes = content(r, origins);
     if (r.withDefaults !== 'explicit') nodes = withDefaults(schema, nodes, r.withDefaults, { configOnly: r.datastore !== 'operational' });
@@ -104,14 +104,14 @@ export function registerNmda(server: NetconfServer): void {
 }
 
 /** The <get-data> parameters, checked beyond what the input validation checks. */
-function getData(op: XmlElement): GetData {
+function getData(op: XmlElement, schema: SchemaRegistry): GetData {
   const name = datastoreParam(op, 'datastore');
   const datastore = name === 'operational' ? name : CONVENTIONAL.get(name);
   if (!datastore) throw invalid('datastore', `datastore ${name} is not supported`);
   const operational = datastore === 'operational';
   const subtree = param(op, 'subtree-filter', N);
   const xpath = param(op, 'xpath-filter', N);
-  const filter: Filter | undefined = subtree ? { type: 'subtree', nodes: subtree.children } : xpath ? xpathFilter(xpath.text, xpath) : undefined;
+  const filter: Filter | undefined = subtree ? { type: 'subtree', nodes: subtree.children } : xpath ? xpathFilter(xpath.text, xpath, schema) : undefined;
   const configFilter = param(op, 'config-filter', N)?.text.trim();
   const depth = param(op, 'max-depth', N)?.text.trim();
   const withOrigin = param(op, 'with-origin', N) !== undefined;

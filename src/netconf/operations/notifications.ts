@@ -27,7 +27,7 @@ export function registerNotifications(server: NetconfServer): void {
     if (name !== stream.name) {
       throw new NetconfRpcError({ type: ErrorType.protocol, tag: ErrorTag.invalidValue, info: { badElement: 'stream' }, message: `no stream ${name}` });
     }
-    const filter = readFilter(op, N);
+    const filter = readFilter(op, server.schema, N);
     const startTime = time(op, 'startTime');
     const stopTime = time(op, 'stopTime');
     if (stopTime && !startTime) {

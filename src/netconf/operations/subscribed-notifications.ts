@@ -121,9 +121,6 @@ export function registerSubscribedNotifications(server: NetconfServer, limits: S
     whenDrained: (fn) => s.whenDrained(fn),
   });
 
-  // stream-xpath-filter: the implemented modules' names are prefixes too, unless the XML declares them otherwise
-  const modulePrefixes = Object.fromEntries(server.schema.modules().filter((m) => m.conformance === 'implement').map((m) => [m.name, m.namespace]));
-  const moduleScope: XmlElement = { ns: '', name: '', attrs: [], children: [], text: '', nsDecls: modulePrefixes };
 
   const passes = (filter: Filter): StreamFilter['passes'] => (content) => notificationPasses(server.schema, filter, content);
 
@@ -140,7 +137,7 @@ export function registerSubscribedNotifications(server: NetconfServer, limits: S
       const namespaces = inScope(xpath);
       let filter: Filter;
       try {
-        filter = xpathFilter(expression, { ...detached(xpath), nsDecls: namespaces, parent: moduleScope });
+        filter = xpathFilter(expression, { ...detached(xpath), nsDecls: namespaces }, schema);
       } catch (e) {
         if (e instanceof NetconfRpcError) throw subscriptionError(rpc, 'filter-unsupported', `stream-xpath-filter: ${e.message}`, { filterFailureHint: e.message });
         throw e;
@@ -165,7 +162,7 @@ export function registerSubscribedNotifications(server: NetconfServer, limits: S
       const expression = xpath.text.trim();
       const namespaces = inScope(xpath);
       try {
-        return { given: { type: 'datastore-xpath-filter', expression, namespaces }, filter: xpathFilter(expression, { ...detached(xpath), nsDecls: namespaces, parent: moduleScope }) };
+        return { given: { type: 'datastore-xpath-filter', expression, namespaces }, filter: xpathFilter(expression, { ...detached(xpath), nsDecls: namespaces }, schema) };
       } catch (e) {
         if (e instanceof NetconfRpcError) throw subscriptionError(rpc, 'filter-unsupported', `datastore-xpath-filter: ${e.message}`, { target: 'datastore', filterFailureHint: e.message });
         throw e;
