@@ -682,6 +682,13 @@ export function elem(ns: string, name: string, content: XmlElement[] | string | 
 }
 
 /** The namespace URI a prefix means where `el` stands (for identityref and instance-identifier values). */
+/** The prefixes declared on an element and around it, the innermost declaration of each (Namespaces in XML 1.0 section 6.1). */
+export function inScopeNamespaces(el: XmlElement): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let e: XmlElement | undefined = el; e; e = e.parent) for (const [p, uri] of Object.entries(e.nsDecls ?? {})) if (!Object.hasOwn(out, p)) out[p] = uri;
+  return out;
+}
+
 export function resolvePrefix(el: XmlElement | undefined, prefix: string): string | undefined {
   for (let e = el; e; e = e.parent) {
     if (e.nsDecls && Object.hasOwn(e.nsDecls, prefix)) return e.nsDecls[prefix];

@@ -6,7 +6,7 @@
 // context node and the prefixes declared where the expression stands.
 import { NS } from '../model/namespaces';
 import { ErrorInfo, ErrorTag, ErrorType, NetconfRpcError } from '../model/rpc-error';
-import type { XmlElement } from '../model/xml';
+import { inScopeNamespaces, type XmlElement } from '../model/xml';
 import { AccessibleTree } from '../yang/accessible-tree';
 import type { XPathNode } from '../yang/accessible-tree';
 import type { SchemaRegistry } from '../yang/registry';
@@ -209,9 +209,7 @@ function compile(source: string, scope: XmlElement, schema: SchemaRegistry, info
     compiledCaches.set(schema, cache);
   }
   const compiledCache = cache.compiled;
-  // Namespaces in XML 1.0 section 6.1: the innermost declaration of a prefix wins
-  const declared = new Map<string, string>();
-  for (let e: XmlElement | undefined = scope; e; e = e.parent) for (const [p, uri] of Object.entries(e.nsDecls ?? {})) if (!declared.has(p)) declared.set(p, uri);
+  const declared = new Map(Object.entries(inScopeNamespaces(scope)));
   const namespaces = new Map([...cache.modules, ...declared]);
   const key = `${source}\n${[...declared].join('\n')}`;
   let c = compiledCache.get(key);

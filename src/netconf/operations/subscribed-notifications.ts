@@ -4,7 +4,7 @@
 // resync-subscription; and the /streams and /subscriptions state.
 import { NS } from '../../model/namespaces';
 import { ErrorTag, ErrorType, NetconfRpcError } from '../../model/rpc-error';
-import { elem, resolvePrefix, XmlElement } from '../../model/xml';
+import { elem, inScopeNamespaces, resolvePrefix, XmlElement } from '../../model/xml';
 import { applyFilter, Filter, narrow, notificationPasses, xpathFilter } from '../filter';
 import { withState } from '../operational';
 import { NetconfServer } from '../server';
@@ -59,13 +59,6 @@ const subscriptionId = (op: XmlElement): number => Number(requiredParam(op, 'id'
 /** A copy of a request's element that holds on to nothing else of the request. */
 function detached(el: XmlElement): XmlElement {
   return { ns: el.ns, name: el.name, attrs: el.attrs, text: el.text, nsDecls: el.nsDecls, children: el.children.map(detached) };
-}
-
-/** The prefixes declared on an element and around it, the innermost declaration of each (Namespaces in XML 1.0 section 6.1). */
-function inScope(el: XmlElement): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let e: XmlElement | undefined = el; e; e = e.parent) for (const [p, uri] of Object.entries(e.nsDecls ?? {})) if (!(p in out)) out[p] = uri;
-  return out;
 }
 
 export function registerSubscribedNotifications(server: NetconfServer, limits: SubscriptionLimits): void {
@@ -134,7 +127,7 @@ export function registerSubscribedNotifications(server: NetconfServer, limits: S
     const xpath = param(op, 'stream-xpath-filter', SN);
     if (xpath) {
       const expression = xpath.text.trim();
-      const namespaces = inScope(xpath);
+      const namespaces = inScopeNamespaces(xpath);
       let filter: Filter;
       try {
         filter = xpathFilter(expression, { ...detached(xpath), nsDecls: namespaces }, schema);
@@ -160,7 +153,7 @@ export function registerSubscribedNotifications(server: NetconfServer, limits: S
     const xpath = param(op, 'datastore-xpath-filter', YP);
     if (xpath) {
       const expression = xpath.text.trim();
-      const namespaces = inScope(xpath);
+      const namespaces = inScopeNamespaces(xpath);
       try {
         return { given: { type: 'datastore-xpath-filter', expression, namespaces }, filter: xpathFilter(expression, { ...detached(xpath), nsDecls: namespaces }, schema) };
       } catch (e) {
