@@ -185,9 +185,13 @@ function decodeAll(bytes: Buffer, fourOctetAs: boolean): Json[] {
 
 export function bgpDecodeCommand(args: string[]): void {
   const [sub, ...rest] = args;
+  if (sub === 'help' || sub === '--help' || sub === '-h' || rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(USAGE);
+    return;
+  }
   if (sub !== 'decode') {
-    process.stderr.write(sub === undefined || sub === 'help' || sub === '--help' ? USAGE : `ncbgp bgp: unknown command ${sub}\n${USAGE}`);
-    if (sub !== 'help' && sub !== '--help') process.exitCode = 2;
+    process.stderr.write(sub === undefined ? USAGE : `ncbgp bgp: unknown command ${sub}\n${USAGE}`);
+    process.exitCode = 2;
     return;
   }
   let values: { 'two-octet-as'?: boolean };

@@ -13,6 +13,8 @@ const USAGE = `usage:
                                   bring damaged state back to its last good commit, keeping a copy of the damage
   ncbgp yang check [DIR] [--json] compile the YANG modules (default: the server's yang/) with our compiler and,
                                   as a cross-check, yang-js; exit 1 when our compiler fails a module
+  ncbgp --version                 print the version
+every command answers --help with its own usage
 `;
 
 /** The commands, each module loaded when its command runs: `ncbgp --help` and each command load only what they use. */
@@ -29,6 +31,14 @@ async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(USAGE);
+    return;
+  }
+  if (command === '--version' || command === '-V') {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    // dist/cli/main.js and src/cli/main.ts both stand two levels below the package
+    const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    process.stdout.write(`ncbgp ${pkg.version}\n`);
     return;
   }
   const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;

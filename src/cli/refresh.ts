@@ -435,6 +435,10 @@ function waitDone(client: NetconfClient, progress: RefreshProgress, onLine: (lin
 }
 
 export async function refreshCommand(argv: readonly string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(REFRESH_USAGE);
+    return;
+  }
   let args: RefreshArgs;
   let privateKey: Buffer | undefined;
   try {

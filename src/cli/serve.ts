@@ -5,8 +5,18 @@ import { loadConfig } from '../server/config';
 import { startIdleCollector } from '../server/idle-gc';
 import { startServer } from '../server/server';
 
+const SERVE_USAGE = `usage: ncbgp serve [--config FILE]
+  Runs the NETCONF server and the BGP engine until SIGINT or SIGTERM.
+  --config FILE  the configuration (YAML or JSON); without it the embedded default:
+                 NETCONF on 127.0.0.1:8830, user admin/admin, state in ./state
+`;
+
 export async function serveCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
+  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    process.stdout.write(SERVE_USAGE);
+    return;
+  }
   const log = createLogger({ component: 'ncbgp' });
   const config = loadConfig(values.config);
   const server = await startServer(config, log);
