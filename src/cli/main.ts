@@ -7,6 +7,9 @@ const USAGE = `usage:
   ncbgp refresh mvpn <all|ADDRESS|group NAME|external|internal> <import|export>
         [--host H] [--port P] [--user U] [--password PW | --key FILE] [--json] [--timeout S]
                                   soft reset over NETCONF, peer by peer (also: refresh ipv4-unicast ...)
+  ncbgp show peers|sessions [--host H] [--port P] [--user U] [--password PW | --key FILE] [--json]
+                                  the peers (state, uptime, capabilities, MVPN routes, last refresh) or the
+                                  NETCONF sessions, as a table or JSON
   ncbgp bgp decode <hex>          print a BGP message as JSON (route types by name, RD, sources, groups, attributes)
   ncbgp state check DIR           report on a state directory's files; exit 1 when the server would refuse them
   ncbgp state recover DIR --to-last-good
@@ -22,6 +25,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   serve: async (args) => (await import('./serve')).serveCommand(args),
   lab: async (args) => (await import('./lab')).labCommand(args),
   refresh: async (args) => (await import('./refresh')).refreshCommand(args),
+  show: async (args) => (await import('./show')).showCommand(args),
   bgp: async (args) => (await import('./bgp-decode')).bgpDecodeCommand(args),
   state: async (args) => (await import('./state')).stateCommand(args),
   yang: async (args) => (await import('./yang')).yangCommand(args),

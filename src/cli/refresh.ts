@@ -4,23 +4,20 @@
 // refresh-bgp), and shows each peer's result until refresh-complete.
 // Exit status: 0 every peer completed, 1 a peer skipped, failed or not done
 // in time, 2 usage, 3 connection or rpc-error.
-import { readFileSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
 import { parseArgs } from 'node:util';
-import { NetconfClient, replyErrors, ReplyError } from '../netconf/client';
+import { NetconfClient } from '../netconf/client';
 import { NS } from '../model/namespaces';
 import { child, elem, serialize, XmlElement } from '../model/xml';
 import { NS_BGP, REFRESH_NS } from '../services/yang-values';
+import { call, CommandError, connect, CONNECTION_OPTIONS, CONNECTION_USAGE, ConnectionArgs, connectionArgs, EXIT_USAGE, readKey, reportCommandError, UsageError } from './connection';
+
+export { UsageError };
 
 const REFRESH_USAGE = `usage: ncbgp refresh <mvpn|ipv4-unicast> <all|ADDRESS|group NAME|external|internal> <import|export> [options]
   Soft reset over NETCONF: calls refresh-bgp-mvpn (refresh-bgp for ipv4-unicast) and
   shows each peer's result as its notification arrives.
-  --host HOST        server address (default 127.0.0.1)
-  --port PORT        NETCONF port (default 8830)
-  --user NAME        user name (default admin)
-  --password PW      password (or the environment variable NCBGP_PASSWORD)
-  --key FILE         OpenSSH private key instead of a password
-  --changes-only     export only: send only what the export policy changed since the
+${CONNECTION_USAGE}  --changes-only     export only: send only what the export policy changed since the
                      last advertisement, without BoRR/EoRR (not a full re-advertisement)
   --dry-run          send nothing, change no RIB: show per peer what the refresh would
                      advertise and withdraw (export) or accept and reject (import with
@@ -31,25 +28,18 @@ const REFRESH_USAGE = `usage: ncbgp refresh <mvpn|ipv4-unicast> <all|ADDRESS|gro
   2 usage error, 3 connection failure or rpc-error
 `;
 
-const EXIT = { completed: 0, notCompleted: 1, usage: 2, error: 3 } as const;
-
-export class UsageError extends Error {}
+const EXIT = { completed: 0, notCompleted: 1 } as const;
 
 export type Family = 'mvpn' | 'ipv4-unicast';
 export type Direction = 'import' | 'export';
 export type Selector = { readonly kind: 'all' | 'external' | 'internal' } | { readonly kind: 'peer-address'; readonly address: string } | { readonly kind: 'group'; readonly group: string };
 
-export interface RefreshArgs {
+export interface RefreshArgs extends ConnectionArgs {
   readonly family: Family;
   readonly selector: Selector;
   readonly direction: Direction;
   readonly changesOnly: boolean;
   readonly dryRun: boolean;
-  readonly host: string;
-  readonly port: number;
-  readonly user: string;
-  readonly password?: string;
-  readonly keyFile?: string;
   readonly json: boolean;
   readonly timeoutS: number;
 }
@@ -64,14 +54,9 @@ export function parseRefreshArgs(argv: readonly string[], env: Readonly<Record<s
       args: [...argv],
       allowPositionals: true,
       options: {
-        host: { type: 'string', default: '127.0.0.1' },
-        port: { type: 'string', default: '8830' },
-        user: { type: 'string', default: 'admin' },
-        password: { type: 'string' },
-        key: { type: 'string' },
+        ...CONNECTION_OPTIONS,
         'changes-only': { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
         timeout: { type: 'string', default: String(DEFAULT_TIMEOUT_S) },
       },
     });
@@ -85,14 +70,9 @@ export function parseRefreshArgs(argv: readonly string[], env: Readonly<Record<s
   if (direction !== 'import' && direction !== 'export') throw new UsageError(direction === undefined ? 'missing the peers and the direction' : `the last word is the direction, import or export, not ${direction}`);
   const selector = parseSelector(rest);
   if (values['changes-only'] && direction !== 'export') throw new UsageError('--changes-only applies to export only');
-  const port = Number(values.port);
-  if (!/^[0-9]+$/.test(values.port) || port < 1 || port > 65535) throw new UsageError(`--port: ${values.port} is no port number`);
   const timeoutS = Number(values.timeout);
   if (!(timeoutS > 0) || !Number.isFinite(timeoutS)) throw new UsageError(`--timeout: ${values.timeout} is no positive number of seconds`);
-  if (values.password !== undefined && values.key !== undefined) throw new UsageError('give --password or --key, not both');
-  const password = values.password ?? (values.key === undefined ? env.NCBGP_PASSWORD : undefined);
-  if (password === undefined && values.key === undefined) throw new UsageError('give --password (or NCBGP_PASSWORD) or --key');
-  return { family, selector, direction, changesOnly: values['changes-only'], dryRun: values['dry-run'], host: values.host, port, user: values.user, password, keyFile: values.key, json: values.json, timeoutS };
+  return { family, selector, direction, changesOnly: values['changes-only'], dryRun: values['dry-run'], ...connectionArgs(values, env), json: values.json, timeoutS };
 }
 
 function parseSelector(words: readonly string[]): Selector {
@@ -357,23 +337,6 @@ export function summaryText(title: string, operationId: number, s: Summary, resu
   return lines.join('\n') + '\n';
 }
 
-/** An <rpc-error> as the user reads it. */
-function errorText(e: ReplyError): string {
-  const lines = [`rpc-error: ${e.tag} (error-type ${e.type})`];
-  if (e.appTag) lines.push(`  error-app-tag: ${e.appTag}`);
-  if (e.path) lines.push(`  error-path: ${e.path}`);
-  if (e.message) lines.push(`  error-message: ${e.message}`);
-  return lines.join('\n');
-}
-
-const errorJson = (e: ReplyError): Record<string, string> => {
-  const o: Record<string, string> = { 'error-type': e.type, 'error-tag': e.tag, 'error-severity': e.severity };
-  if (e.appTag) o['error-app-tag'] = e.appTag;
-  if (e.path) o['error-path'] = e.path;
-  if (e.message) o['error-message'] = e.message;
-  return o;
-};
-
 function outcomeJson(o: PeerOutcome): Record<string, string | number | boolean> {
   const j: Record<string, string | number | boolean> = { 'peer-address': o.peerAddress, status: o.status, routes: o.routes };
   for (const name of COUNT_LEAVES) if (o.counts?.[name] !== undefined) j[name] = o.counts[name];
@@ -383,28 +346,6 @@ function outcomeJson(o: PeerOutcome): Record<string, string | number | boolean> 
   if (o.startTime) j['start-time'] = o.startTime;
   if (o.endTime) j['end-time'] = o.endTime;
   return j;
-}
-
-class CommandError extends Error {
-  constructor(
-    message: string,
-    readonly errors: readonly ReplyError[] = [],
-  ) {
-    super(message);
-  }
-}
-
-/** Sends an RPC; an <rpc-error> in the reply is a CommandError. */
-async function call(client: NetconfClient, xml: string, what: string): Promise<XmlElement> {
-  let reply: XmlElement;
-  try {
-    reply = await client.rpc(xml);
-  } catch (e) {
-    throw new CommandError(`${what}: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  const errors = replyErrors(reply);
-  if (errors.length > 0) throw new CommandError(`${what} failed`, errors);
-  return reply;
 }
 
 /** Resolves when `progress` is done, the session closes (rejects) or `timeoutMs` passes (resolves). */
@@ -447,18 +388,14 @@ export async function refreshCommand(argv: readonly string[]): Promise<void> {
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     process.stderr.write(`ncbgp refresh: ${e.message}\n${REFRESH_USAGE}`);
-    process.exitCode = EXIT.usage;
+    process.exitCode = EXIT_USAGE;
     return;
   }
   const out = (s: string): boolean => process.stdout.write(s);
   const title = `refresh ${args.family} ${selectorText(args.selector)} ${args.direction}${args.changesOnly ? ' --changes-only' : ''}${args.dryRun ? ' --dry-run' : ''}`;
   let client: NetconfClient | undefined;
   try {
-    try {
-      client = await NetconfClient.connect({ host: args.host, port: args.port, username: args.user, password: args.password, privateKey });
-    } catch (e) {
-      throw new CommandError(`cannot open a NETCONF session to ${args.host} port ${args.port}: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    client = await connect(args, privateKey);
     const session = client;
     // notifications that come before the reply names the operation wait here
     const buffered: RefreshEvent[] = [];
@@ -508,9 +445,7 @@ export async function refreshCommand(argv: readonly string[]): Promise<void> {
     process.exitCode = code;
   } catch (e) {
     if (!(e instanceof CommandError)) throw e;
-    if (args.json) out(JSON.stringify(e.errors.length > 0 ? { 'rpc-error': e.errors.map(errorJson) } : { error: e.message }, null, 2) + '\n');
-    else process.stderr.write(`ncbgp ${title}: ${e.message}\n${e.errors.map((x) => errorText(x) + '\n').join('')}`);
-    process.exitCode = EXIT.error;
+    reportCommandError(e, args.json, title);
   } finally {
     await client?.close(2000);
   }
@@ -521,13 +456,5 @@ function replyOf(reply: XmlElement): RefreshReply {
     return parseRefreshReply(reply);
   } catch (e) {
     throw new CommandError(`unexpected reply: ${e instanceof Error ? e.message : String(e)}`);
-  }
-}
-
-function readKey(file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (e) {
-    throw new UsageError(`--key: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
