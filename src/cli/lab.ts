@@ -7,17 +7,18 @@ import { isAbsolute, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Lab } from '../lab/lab';
 import { labBgpConfig, MAX_LAB_PEERS } from '../lab/config';
-import { createLogger } from '../log';
+import { applyLogOptions, createLogger, LOG_OPTIONS } from '../log';
 import { configFrom, loadConfig, ServerConfig, UserConfig } from '../server/config';
 import { count, UsageError } from './refresh';
 
-export const LAB_USAGE = `usage: ncbgp lab [--peers N] [--routes M] [--config FILE]
+export const LAB_USAGE = `usage: ncbgp lab [--peers N] [--routes M] [--config FILE] [--log-format json|text] [--log-level LEVEL]
   Runs the server and N simulated MVPN peers (default 8) on loopback, each with real
   BGP sessions and M MVPN routes (default 1000). Without --config: NETCONF on
   127.0.0.1:8830, users admin/admin (level 3) and viewer/viewer (level 1), a fresh
   state directory removed at exit. With --config FILE: the file's netconf, users
   and state-dir, and its initial-content; its bgp if it has one (then --peers does
-  not apply), the lab's otherwise.
+  not apply), the lab's otherwise. Logs as text on a terminal and JSON lines
+  otherwise, unless --log-format says; --log-level debug, info, warn, error, silent.
 `;
 
 const BGP_KEY = 'ncbgp-bgp:bgp';
@@ -113,11 +114,13 @@ export async function labCommand(args: string[]): Promise<void> {
   let routes: number;
   let file: string | undefined;
   try {
-    const { values } = parseArgs({ args, options: { peers: { type: 'string' }, routes: { type: 'string' }, config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } });
+    const { values } = parseArgs({ args, options: { peers: { type: 'string' }, routes: { type: 'string' }, config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, ...LOG_OPTIONS } });
     if (values.help) {
       process.stdout.write(LAB_USAGE);
       return;
     }
+    const bad = applyLogOptions(values);
+    if (bad !== undefined) throw new UsageError(bad);
     peers = integer(values.peers, 'peers', DEFAULT_PEERS, 1, MAX_LAB_PEERS);
     routes = integer(values.routes, 'routes', DEFAULT_ROUTES, 0, MAX_ROUTES);
     file = values.config;
