@@ -9,7 +9,8 @@ import { Lab } from '../lab/lab';
 import { labBgpConfig, MAX_LAB_PEERS } from '../lab/config';
 import { applyLogOptions, createLogger, LOG_OPTIONS } from '../log';
 import { configFrom, loadConfig, ServerConfig, UserConfig } from '../server/config';
-import { count, UsageError } from './refresh';
+import { UsageError } from './connection';
+import { count } from './refresh';
 
 export const LAB_USAGE = `usage: ncbgp lab [--peers N] [--routes M] [--config FILE] [--log-format json|text] [--log-level LEVEL]
   Runs the server and N simulated MVPN peers (default 8) on loopback, each with real

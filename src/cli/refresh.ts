@@ -12,7 +12,6 @@ import { child, elem, serialize, XmlElement } from '../model/xml';
 import { NS_BGP, REFRESH_NS } from '../services/yang-values';
 import { call, CommandError, connect, CONNECTION_OPTIONS, CONNECTION_USAGE, ConnectionArgs, connectionArgs, EXIT_USAGE, readKey, reportCommandError, UsageError } from './connection';
 
-export { UsageError };
 
 const REFRESH_USAGE = `usage: ncbgp refresh <mvpn|ipv4-unicast> <all|ADDRESS|group NAME|external|internal> <import|export> [options]
   Soft reset over NETCONF: calls refresh-bgp-mvpn (refresh-bgp for ipv4-unicast) and
