@@ -16,6 +16,7 @@ const USAGE = `usage:
                                   bring damaged state back to its last good commit, keeping a copy of the damage
   ncbgp yang check [DIR] [--json] compile the YANG modules (default: the server's yang/) with our compiler and,
                                   as a cross-check, yang-js; exit 1 when our compiler fails a module
+  ncbgp hash-password             a $6$ hash of a password (asked without echo) for password-hash in the config
   ncbgp --version                 print the version
 every command answers --help with its own usage
 `;
@@ -29,6 +30,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   bgp: async (args) => (await import('./bgp-decode')).bgpDecodeCommand(args),
   state: async (args) => (await import('./state')).stateCommand(args),
   yang: async (args) => (await import('./yang')).yangCommand(args),
+  'hash-password': async (args) => (await import('./hash-password')).hashPasswordCommand(args),
 };
 
 async function main(argv: string[]): Promise<void> {

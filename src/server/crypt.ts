@@ -52,7 +52,7 @@ const SALT_MAX = 16;
  */
 export const MAX_PASSWORD_BYTES = 512;
 
-const B64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+export const CRYPT_ALPHABET = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const ROUNDS_PREFIX = 'rounds=';
 /** Salt characters: printable ASCII except the '$' delimiter (so characters are bytes). */
 const SALT_FIELD = /^[\x21-\x23\x25-\x7e]*/;
@@ -103,7 +103,7 @@ function encodeDigest(variant: Variant, digest: Buffer): string {
     let w = ((b3 >= 0 ? digest[b3] : 0) << 16) | ((b2 >= 0 ? digest[b2] : 0) << 8) | digest[b1];
     // n bytes give n+1 characters, six low bits first.
     for (let i = 0; i <= byteCount; i++) {
-      out += B64[w & 0x3f];
+      out += CRYPT_ALPHABET[w & 0x3f];
       w >>>= 6;
     }
   }
@@ -176,10 +176,10 @@ export function isSupportedPasswordHash(hash: string): boolean {
   if (roundsText !== undefined && roundsText !== String(parsed.rounds)) return false;
   if (saltField.length > SALT_MAX) return false;
   if (rest.length !== 1 + variant.encodedLength) return false;
-  for (let i = 1; i < rest.length; i++) if (!B64.includes(rest[i])) return false;
+  for (let i = 1; i < rest.length; i++) if (!CRYPT_ALPHABET.includes(rest[i])) return false;
   // The last character carries only the bits left over: 16 of the 256 bits (4), 8 of the 512 bits (2).
   const lastBits = variant.id === '5' ? 4 : 2;
-  return B64.indexOf(rest[rest.length - 1]) < 1 << lastBits;
+  return CRYPT_ALPHABET.indexOf(rest[rest.length - 1]) < 1 << lastBits;
 }
 
 /** Checks `password` against a $5$ / $6$ hash; false for any other or malformed hash. */

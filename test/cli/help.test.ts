@@ -6,7 +6,7 @@ import path from 'node:path';
 import { ncbgp } from '../helpers/lab';
 import { REPO_ROOT } from '../helpers/server';
 
-const COMMANDS: readonly (readonly string[])[] = [['serve'], ['lab'], ['refresh'], ['refresh', 'mvpn', 'all', 'import'], ['bgp'], ['bgp', 'decode'], ['state'], ['yang'], ['show'], ['show', 'peers']];
+const COMMANDS: readonly (readonly string[])[] = [['serve'], ['lab'], ['refresh'], ['refresh', 'mvpn', 'all', 'import'], ['bgp'], ['bgp', 'decode'], ['state'], ['yang'], ['show'], ['show', 'peers'], ['hash-password']];
 
 describe('ncbgp --help and --version', function () {
   this.timeout(60_000);
