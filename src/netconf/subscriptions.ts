@@ -461,7 +461,7 @@ export class DynamicSubscriptions {
     this.terminate(this.own('delete-subscription', sessionId, id), 'no-such-subscription');
   }
 
-  /** kill-subscription (section 2.4.5): any session's (access control decides who may). */
+  /** kill-subscription (section 2.4.5): the subscription of whichever session holds it (access control decides who may). */
   kill(id: number): void {
     const sub = this.byId.get(id);
     if (!sub) throw subscriptionError('kill-subscription', 'no-such-subscription', `no subscription ${id}`);
