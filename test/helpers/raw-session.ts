@@ -1,5 +1,7 @@
 // A NETCONF session over a bare ssh2 channel that a test can stop reading
 // (a slow receiver, RFC 8639 section 2.7).
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Client, ClientChannel } from 'ssh2';
 import { FrameDecoder } from '../../src/netconf/framing';
 import { USERS } from './server';
@@ -52,4 +54,12 @@ export function rawSession(port: number): Promise<RawSession> {
     );
     conn.connect({ host: '127.0.0.1', port, username: USERS.admin.name, password: USERS.admin.password });
   });
+}
+
+/** The memory an in-process server holds after a full collection: the V8 heap and what lies outside it (Buffers: what ssh2 and the sockets hold). */
+export function heapAfterGc(): number {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
 }
